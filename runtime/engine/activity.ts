@@ -1,0 +1,138 @@
+/**
+ * Knows when an execution is only waiting. In "wait" mode waits are real (the clock sleeps);
+ * in "suspend" mode a wait registers what would end it, and once no work is active and at
+ * least one wait is pending, the execution suspends and reports the earliest timer so a
+ * durable host (a Durable Object alarm) can wake it later. Replay then picks up from the
+ * journal.
+ *
+ * @module
+ */
+
+import { abortReason, type Clock } from "../clock.ts";
+
+const NOT_YET = Symbol("not yet");
+
+/**
+ * Counts active work and pending waits for one execution.
+ *
+ * @example
+ * ```ts
+ * const activity = new Activity("suspend", clock);
+ * activity.enter(); try { await doWork(); } finally { activity.leave(); }
+ * await activity.until(wakeAt, signal); // suspends the execution in "suspend" mode
+ * ```
+ */
+export class Activity {
+  #active = 0;
+  readonly #waits = new Map<object, number | undefined>();
+  #checkScheduled = false;
+  #resolveSuspended!: (wakeAt: number | undefined) => void;
+  /** Resolves, with the earliest wake time, when the execution should suspend. */
+  readonly suspended: Promise<number | undefined>;
+
+  constructor(
+    readonly mode: "wait" | "suspend",
+    readonly clock: Clock,
+  ) {
+    this.suspended = new Promise((resolve) => {
+      this.#resolveSuspended = resolve;
+    });
+  }
+
+  /** Marks the start of work that is not waiting. */
+  enter(): void {
+    this.#active++;
+  }
+
+  /** Marks the end of work started with {@link enter}. */
+  leave(): void {
+    this.#active--;
+    if (this.#active === 0) this.#scheduleCheck();
+  }
+
+  /**
+   * Waits until `epochMs`: on the clock in "wait" mode; in "suspend" mode by registering a
+   * timer and never resolving in this execution (unless the time has already come).
+   */
+  until(epochMs: number, signal: AbortSignal): Promise<void> {
+    if (this.clock.now() >= epochMs) return Promise.resolve();
+    if (this.mode === "wait") return this.clock.sleepUntil(epochMs, signal);
+    return this.block(new Promise<never>(() => {}), signal, epochMs);
+  }
+
+  /**
+   * Waits for `promise` as a pending wait (an event, a child run). In "suspend" mode the
+   * execution may suspend while it is pending; `wakeAt` is when a timer would end it.
+   */
+  block<T>(promise: Promise<T>, signal: AbortSignal, wakeAt?: number): Promise<T> {
+    const token = {};
+    this.#waits.set(token, wakeAt);
+    this.#scheduleCheck();
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        this.#waits.delete(token);
+        reject(abortReason(signal));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      promise.then(
+        (value) => {
+          this.#waits.delete(token);
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#waits.delete(token);
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Waits for `promise` until `deadline` (epoch ms, optional): resolves `{ timedOut: true }`
+   * when the deadline comes first.
+   */
+  async blockUntil<T>(
+    promise: Promise<T>,
+    signal: AbortSignal,
+    deadline: number | undefined,
+  ): Promise<{ timedOut: false; value: T } | { timedOut: true }> {
+    if (deadline !== undefined && this.clock.now() >= deadline) {
+      // An event may already be waiting in the queue; take it if it resolves at once.
+      const first = await Promise.race([promise, Promise.resolve(NOT_YET)]);
+      return first === NOT_YET ? { timedOut: true } : { timedOut: false, value: first as T };
+    }
+    const wrapped = promise.then((value) => ({ timedOut: false as const, value }));
+    if (deadline === undefined) return this.block(wrapped, signal);
+    if (this.mode === "suspend") return this.block(wrapped, signal, deadline);
+    const timer = new AbortController();
+    const onAbort = () => timer.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await Promise.race([
+        wrapped,
+        this.clock.sleepUntil(deadline, timer.signal).then(() => ({ timedOut: true as const })),
+      ]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      timer.abort();
+    }
+  }
+
+  #scheduleCheck(): void {
+    if (this.mode !== "suspend" || this.#checkScheduled) return;
+    this.#checkScheduled = true;
+    // A macrotask lets every settled promise chain run first, so "idle" is really idle.
+    setTimeout(() => {
+      this.#checkScheduled = false;
+      if (this.#active !== 0 || this.#waits.size === 0) return;
+      let earliest: number | undefined;
+      for (const at of this.#waits.values()) {
+        if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+      }
+      this.#resolveSuspended(earliest);
+    }, 0);
+  }
+}

@@ -1,0 +1,462 @@
+/**
+ * The executor: takes a run from creation to a final state. It journals the run's creation,
+ * waits for its scheduled start, validates its parameters, drives the flow body (see
+ * `drive.ts`), applies flow-level retries and timeouts, journals the final state and calls
+ * the flow's hooks. A run that is already finished is reported, not run again; a run that is
+ * not is replayed from its journal.
+ *
+ * @module
+ */
+
+import { decode, encode } from "../codec.ts";
+import { formatMillis, toMillis } from "../duration.ts";
+import { CancelledError, serializeError, TimeoutError, UsageError } from "../errors.ts";
+import type { AnyFlow, FlowHook, HookContext } from "../flow_types.ts";
+import type { JournalEntry, RunInfo } from "../journal.ts";
+import { hashString, seededRandom } from "../random.ts";
+import { retryDelayMs } from "../retry.ts";
+import { formatTemplate, generateRunName } from "../run_names.ts";
+import type { ExecutionResult } from "../run_options.ts";
+import { validateParams } from "../schema.ts";
+import {
+  AwaitingRetry,
+  Cancelled,
+  Cancelling,
+  Completed,
+  Crashed,
+  Failed,
+  formatState,
+  Pending,
+  Retrying,
+  Running,
+  Scheduled,
+  type State,
+  Suspended,
+  TimedOut,
+} from "../states.ts";
+import { type DriveResult, drive } from "./drive.ts";
+import { Execution } from "./execution.ts";
+import type { Host } from "./host.ts";
+import { applyEntry, foldJournal, type RunRecord } from "./run_record.ts";
+
+/** What creating a new run needs. */
+export interface CreateRun {
+  readonly params: unknown;
+  readonly name?: string;
+  readonly tags?: readonly string[];
+  readonly scheduledAt?: number;
+  readonly parentRunId?: string;
+  readonly parentStepId?: string;
+}
+
+/** The executor's report: the {@link ExecutionResult}, plus the result when finished. */
+export type ExecutionReport = ExecutionResult & {
+  readonly finished?: Extract<JournalEntry, { type: "run.finished" }>;
+};
+
+/**
+ * One run's lifecycle in this process. `cancel` and `sendEvent` reach the execution in
+ * progress, if any, and the journal in every case.
+ *
+ * @example
+ * ```ts
+ * const lifecycle = new RunLifecycle(flow, host, runId, { params: {} });
+ * const report = await lifecycle.run();
+ * ```
+ */
+export class RunLifecycle {
+  #current: Execution | undefined;
+  #running = false;
+  #firstExecution: Promise<void>;
+  #resolveFirstExecution!: () => void;
+
+  constructor(
+    readonly flow: AnyFlow,
+    readonly host: Host,
+    readonly runId: string,
+    readonly create: CreateRun | undefined,
+  ) {
+    this.#firstExecution = new Promise((resolve) => {
+      this.#resolveFirstExecution = resolve;
+    });
+  }
+
+  /** Runs (or resumes) the run until it finishes or, in "suspend" mode, suspends. */
+  async run(): Promise<ExecutionReport> {
+    this.#running = true;
+    try {
+      return await this.#run();
+    } finally {
+      this.#resolveFirstExecution();
+    }
+  }
+
+  /** Waits, while the run is starting, until its execution can take requests. */
+  async #live(): Promise<Execution | undefined> {
+    if (this.#running && this.#current === undefined) await this.#firstExecution;
+    return this.#current;
+  }
+
+  async #run(): Promise<ExecutionReport> {
+    let record: RunRecord;
+    try {
+      record = foldJournal(await this.host.journal.read(this.runId));
+      if (record.info === undefined) await this.#createRun(record);
+    } catch (error) {
+      return this.#crashed(undefined, error);
+    }
+    try {
+      return await this.#lifecycle(record);
+    } catch (error) {
+      return this.#crashed(record, error);
+    }
+  }
+
+  /** Requests cancellation of the run. */
+  async cancel(reason = "Cancelled by request"): Promise<void> {
+    const exec = await this.#live();
+    const at = this.host.clock.now();
+    const entries: JournalEntry[] = [
+      { type: "run.cancel", at, reason },
+      { type: "run.state", at, state: Cancelling(at, { message: reason }) },
+    ];
+    if (exec !== undefined) {
+      await exec.append(entries);
+      exec.abort.abort(new CancelledError(reason));
+    } else {
+      await this.host.journal.append(this.runId, entries);
+    }
+  }
+
+  /** Sends an event to the run. */
+  async sendEvent(name: string, payload: unknown): Promise<void> {
+    const exec = await this.#live();
+    if (exec !== undefined) return exec.deliverEvent(name, payload);
+    await this.host.journal.append(this.runId, [
+      {
+        type: "event.received",
+        at: this.host.clock.now(),
+        eventId: crypto.randomUUID(),
+        name,
+        payload: encode(payload),
+      },
+    ]);
+  }
+
+  async #createRun(record: RunRecord): Promise<void> {
+    if (this.create === undefined) {
+      throw new UsageError(`Cannot resume run '${this.runId}': its journal is empty`);
+    }
+    const create = this.create;
+    const at = this.host.clock.now();
+    const seed = hashString(this.runId);
+    let name = create.name;
+    let nameProblem: string | undefined;
+    const template = this.flow.options.runName;
+    if (name === undefined && template !== undefined) {
+      try {
+        name =
+          typeof template === "function"
+            ? String(template(create.params))
+            : formatTemplate(template, create.params);
+      } catch (error) {
+        nameProblem = (error as Error).message;
+      }
+    }
+    name ??= generateRunName(seededRandom(seed));
+    const info: { -readonly [K in keyof RunInfo]: RunInfo[K] } = {
+      id: this.runId,
+      flowName: this.flow.flowName,
+      name,
+      parameters: encode(create.params),
+      tags: [...(this.flow.options.tags ?? []), ...(create.tags ?? [])],
+      seed,
+    };
+    if (this.flow.options.version !== undefined) info.flowVersion = this.flow.options.version;
+    if (create.parentRunId !== undefined) info.parentRunId = create.parentRunId;
+    if (create.parentStepId !== undefined) info.parentStepId = create.parentStepId;
+    const scheduled = create.scheduledAt !== undefined && create.scheduledAt > at;
+    if (scheduled) info.scheduledAt = create.scheduledAt;
+    const state = scheduled ? Scheduled(at, { scheduledTime: create.scheduledAt }) : Pending(at);
+    const entries: JournalEntry[] = [
+      { type: "run.created", at, run: info },
+      { type: "run.state", at, state },
+    ];
+    await this.host.journal.append(this.runId, entries);
+    for (const entry of entries) applyEntry(record, entry);
+    this.host.logs.write({
+      runId: this.runId,
+      source: "weir.engine",
+      level: "INFO",
+      message: `Created flow run '${name}' for flow '${this.flow.flowName}'`,
+      timestamp: at,
+    });
+    if (nameProblem !== undefined) {
+      this.host.logs.write({
+        runId: this.runId,
+        source: "weir.engine",
+        level: "WARNING",
+        message: `Cannot use the flow's runName: ${nameProblem}; named the run '${name}'`,
+        timestamp: at,
+      });
+    }
+  }
+
+  async #lifecycle(record: RunRecord): Promise<ExecutionReport> {
+    const options = this.flow.options;
+    for (;;) {
+      if (record.finished !== undefined && record.state !== undefined) {
+        return { status: "finished", state: record.state, finished: record.finished };
+      }
+      const exec = new Execution(this.flow, this.host, this.runId, record);
+      this.#current = exec;
+      this.#resolveFirstExecution();
+      if (record.cancel !== undefined) {
+        return this.#finish(exec, "cancelled", new CancelledError(record.cancel.reason));
+      }
+      // Scheduled start, or a flow-level retry waiting for its time.
+      const waiting = record.state;
+      if (
+        waiting !== undefined &&
+        waiting.type === "SCHEDULED" &&
+        waiting.scheduledTime !== undefined &&
+        waiting.scheduledTime > exec.now()
+      ) {
+        const woke = await Promise.race([
+          exec.activity.until(waiting.scheduledTime, exec.signal).then(
+            () => "woke" as const,
+            (error: unknown) => error as Error,
+          ),
+          exec.activity.suspended.then((wakeAt) => ({ wakeAt })),
+        ]);
+        if (typeof woke === "object" && "wakeAt" in woke) {
+          return woke.wakeAt === undefined
+            ? { status: "suspended" }
+            : { status: "suspended", wakeAt: woke.wakeAt };
+        }
+        if (woke instanceof Error) return this.#finish(exec, "cancelled", woke);
+      }
+      if (waiting?.name === "AwaitingRetry") {
+        const at = exec.now();
+        await exec.append([
+          { type: "run.retry", at, attempt: record.retries + 1 },
+          { type: "run.state", at, state: Retrying(at) },
+        ]);
+        exec.engineLogger.info(`Retrying flow run (attempt ${record.retries + 1})`);
+      }
+      let params: unknown;
+      try {
+        params = await validateParams(
+          this.flow.flowName,
+          options.params,
+          decode(record.info?.parameters ?? null),
+        );
+      } catch (error) {
+        return this.#finish(exec, "failed", error as Error, "Validation of flow parameters failed");
+      }
+      if (record.state?.type !== "RUNNING") {
+        const at = exec.now();
+        const state =
+          record.retries > 0 && record.state?.name === "AwaitingRetry" ? Retrying(at) : Running(at);
+        const first = record.states.every((s) => s.type !== "RUNNING" && s.type !== "PAUSED");
+        await exec.append([{ type: "run.state", at, state }]);
+        if (first) {
+          exec.engineLogger.info(
+            `Beginning flow run '${record.info?.name}' for flow '${this.flow.flowName}'`,
+          );
+        }
+      }
+      const result = await this.#driveWithTimeout(exec, params, record);
+      if (result.kind === "suspended") {
+        const at = exec.now();
+        await exec.append([
+          {
+            type: "run.state",
+            at,
+            state: Suspended(
+              at,
+              result.wakeAt === undefined ? {} : { scheduledTime: result.wakeAt },
+            ),
+          },
+        ]);
+        await exec.flushLogs();
+        return result.wakeAt === undefined
+          ? { status: "suspended" }
+          : { status: "suspended", wakeAt: result.wakeAt };
+      }
+      if (result.kind === "completed")
+        return this.#finish(exec, "completed", undefined, undefined, result.value);
+      const error = result.error;
+      if (error instanceof CancelledError && record.cancel !== undefined) {
+        return this.#finish(exec, "cancelled", error);
+      }
+      const retries = options.retries ?? 0;
+      if (!result.fatal && record.retries < retries) {
+        const delay = retryDelayMs(
+          options.retryDelay,
+          record.retries + 1,
+          undefined,
+          seededRandom(hashString(`${this.runId}/retry`)),
+        );
+        const at = exec.now();
+        const next = at + delay;
+        await exec.append([
+          {
+            type: "run.state",
+            at,
+            state: AwaitingRetry(at, { scheduledTime: next, message: error.message }),
+          },
+        ]);
+        exec.engineLogger.error(
+          `Flow run failed with exception: ${error.name}: ${error.message} - Retry ${record.retries + 1}/${retries} will start ${formatMillis(delay)} from now`,
+        );
+        await exec.flushLogs();
+        continue;
+      }
+      return this.#finish(exec, result.timedOut ? "timedOut" : "failed", error);
+    }
+  }
+
+  async #driveWithTimeout(
+    exec: Execution,
+    params: unknown,
+    record: RunRecord,
+  ): Promise<DriveResult> {
+    const timeout = this.flow.options.timeout;
+    if (timeout === undefined) return drive(exec, params);
+    const timeoutMs = toMillis(timeout, "flow timeout");
+    const deadline = (record.attemptStartedAt ?? exec.now()) + timeoutMs;
+    const stopTimer = new AbortController();
+    exec.activity.until(deadline, AbortSignal.any([stopTimer.signal, exec.signal])).then(
+      () =>
+        exec.abort.abort(
+          new TimeoutError(
+            `Flow run '${record.info?.name}' exceeded its timeout of ${formatMillis(timeoutMs)}`,
+          ),
+        ),
+      () => {},
+    );
+    try {
+      return await drive(exec, params);
+    } finally {
+      stopTimer.abort();
+    }
+  }
+
+  async #finish(
+    exec: Execution,
+    outcome: "completed" | "failed" | "timedOut" | "cancelled",
+    error: Error | undefined,
+    message?: string,
+    value?: unknown,
+  ): Promise<ExecutionReport> {
+    const record = exec.record;
+    const at = exec.now();
+    let finished: Extract<JournalEntry, { type: "run.finished" }>;
+    let state: State;
+    if (outcome === "completed") {
+      try {
+        const persist = this.flow.options.persistResult ? `${this.runId}/result` : undefined;
+        const stored = await exec.storeValue(value, persist);
+        finished = { type: "run.finished", at, ...stored };
+        state = Completed(at);
+      } catch (storeError) {
+        const wrapped = new TypeError(
+          `Flow run returned a result that cannot be stored: ${(storeError as Error).message}`,
+          { cause: storeError },
+        );
+        finished = { type: "run.finished", at, error: serializeError(wrapped) };
+        state = Failed(at, { message: wrapped.message });
+        error = wrapped;
+      }
+    } else {
+      const err = error ?? new Error("Flow run failed");
+      finished = { type: "run.finished", at, error: serializeError(err) };
+      const text = message === undefined ? err.message : `${message}: ${err.message}`;
+      state =
+        outcome === "cancelled"
+          ? Cancelled(at, { message: text })
+          : outcome === "timedOut"
+            ? TimedOut(at, { message: text })
+            : Failed(at, { message: text });
+    }
+    // Steps that were started and never ended are cancelled with the run.
+    const closing: JournalEntry[] = [];
+    if (outcome === "cancelled") {
+      for (const step of record.steps.values()) {
+        if (step.outcome === undefined && step.endedAt === undefined) {
+          closing.push({
+            type: "step.failed",
+            at,
+            stepId: step.stepId,
+            state: Cancelled(at),
+            error: serializeError(new CancelledError(record.cancel?.reason ?? "Cancelled")),
+            attempt: step.attempt,
+          });
+        }
+      }
+    }
+    const log = state.type === "COMPLETED" ? exec.engineLogger.info : exec.engineLogger.error;
+    log(`Finished in state ${formatState(state)}`);
+    await exec.append([...closing, finished, { type: "run.state", at, state }]);
+    await this.#hooks(record, state, error);
+    await exec.flushLogs();
+    return { status: "finished", state, finished };
+  }
+
+  async #crashed(record: RunRecord | undefined, error: unknown): Promise<ExecutionReport> {
+    const at = this.host.clock.now();
+    const err = error instanceof Error ? error : new Error(String(error));
+    const state = Crashed(at, { message: `${err.name}: ${err.message}` });
+    try {
+      await this.host.journal.append(this.runId, [{ type: "run.state", at, state }]);
+    } catch {
+      // The journal itself failed; the run stays resumable from what it holds.
+    }
+    this.host.logs.write({
+      runId: this.runId,
+      source: "weir.engine",
+      level: "ERROR",
+      message: `Crashed: ${err.name}: ${err.message}`,
+      timestamp: at,
+    });
+    if (record !== undefined) await this.#hooks(record, state, err);
+    return {
+      status: "finished",
+      state,
+      finished: { type: "run.finished", at, error: serializeError(err) },
+    };
+  }
+
+  async #hooks(record: RunRecord, state: State, error: Error | undefined): Promise<void> {
+    const options = this.flow.options;
+    const hooks =
+      state.type === "COMPLETED"
+        ? options.onCompletion
+        : state.type === "CANCELLED"
+          ? options.onCancellation
+          : state.type === "CRASHED"
+            ? options.onCrashed
+            : options.onFailure;
+    if (hooks === undefined || record.info === undefined) return;
+    const ctx: HookContext = {
+      flowName: this.flow.flowName,
+      run: record.info,
+      state,
+      ...(error === undefined ? {} : { error }),
+    };
+    for (const hook of (Array.isArray(hooks) ? hooks : [hooks]) as FlowHook[]) {
+      try {
+        await hook(ctx);
+      } catch (hookError) {
+        this.host.logs.write({
+          runId: this.runId,
+          source: "weir.engine",
+          level: "ERROR",
+          message: `A ${state.name} hook of flow '${this.flow.flowName}' threw: ${String(hookError)}`,
+          timestamp: this.host.clock.now(),
+        });
+      }
+    }
+  }
+}

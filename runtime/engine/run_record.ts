@@ -1,0 +1,222 @@
+/**
+ * A run's journal folded into what the executor and the API need: the run, its state history,
+ * each step's latest state and outcome, and the events not yet consumed. The executor keeps
+ * this record current by applying each entry as it appends it, so replay and live execution
+ * read the same structure.
+ *
+ * @module
+ */
+
+import type { Encoded } from "../codec.ts";
+import type { SerializedError } from "../errors.ts";
+import type { JournalEntry, ResultRef, RunInfo, StepKind } from "../journal.ts";
+import type { State } from "../states.ts";
+
+/** How a step ended, as journaled. */
+export type StepOutcomeRecord =
+  | {
+      readonly ok: true;
+      readonly at: number;
+      readonly value?: Encoded;
+      readonly ref?: ResultRef;
+      readonly eventId?: string;
+      readonly winner?: number;
+    }
+  | { readonly ok: false; readonly at: number; readonly error: SerializedError };
+
+/** One step (task run, subflow run, wait or group) as the journal tells it. */
+export interface StepRecord {
+  readonly stepId: string;
+  kind: StepKind;
+  name: string;
+  runName: string;
+  /** The latest attempt started. */
+  attempt: number;
+  /** Failed attempts since the last run retry. */
+  failures: number;
+  state: State;
+  readonly states: State[];
+  startedAt: number;
+  endedAt?: number;
+  outcome?: StepOutcomeRecord;
+  /** Epoch ms of a scheduled retry. */
+  retryAt?: number;
+  wakeAt?: number;
+  childRunId?: string;
+  cached: boolean;
+  tags: readonly string[];
+  inputs: readonly string[];
+}
+
+/** An event sent to the run. */
+export interface ReceivedEvent {
+  readonly eventId: string;
+  readonly name: string;
+  readonly payload: Encoded;
+  readonly at: number;
+}
+
+/** A run as its journal tells it. */
+export interface RunRecord {
+  info?: RunInfo;
+  state?: State;
+  readonly states: State[];
+  /** Flow-level retries so far. */
+  retries: number;
+  cancel?: { readonly reason: string; readonly at: number };
+  finished?: Extract<JournalEntry, { type: "run.finished" }>;
+  /** Epoch ms the current attempt started running (for flow timeouts). */
+  attemptStartedAt?: number;
+  readonly steps: Map<string, StepRecord>;
+  readonly events: ReceivedEvent[];
+  readonly consumed: Set<string>;
+  /** How many entries were folded in. */
+  length: number;
+}
+
+/**
+ * An empty record.
+ *
+ * @example
+ * ```ts
+ * const record = emptyRunRecord();
+ * ```
+ */
+export function emptyRunRecord(): RunRecord {
+  return { states: [], retries: 0, steps: new Map(), events: [], consumed: new Set(), length: 0 };
+}
+
+/**
+ * Folds a whole journal into a record.
+ *
+ * @example
+ * ```ts
+ * const record = foldJournal(await journal.read(runId));
+ * record.state?.name; // "Completed"
+ * ```
+ */
+export function foldJournal(entries: readonly JournalEntry[]): RunRecord {
+  const record = emptyRunRecord();
+  for (const entry of entries) applyEntry(record, entry);
+  return record;
+}
+
+/**
+ * Applies one entry to a record, in journal order.
+ *
+ * @example
+ * ```ts
+ * applyEntry(record, { type: "run.cancel", at: Date.now(), reason: "user" });
+ * ```
+ */
+export function applyEntry(record: RunRecord, entry: JournalEntry): void {
+  record.length++;
+  switch (entry.type) {
+    case "run.created":
+      record.info = entry.run;
+      return;
+    case "run.state":
+      record.state = entry.state;
+      record.states.push(entry.state);
+      if (entry.state.type === "RUNNING" && record.attemptStartedAt === undefined) {
+        record.attemptStartedAt = entry.at;
+      }
+      return;
+    case "run.cancel":
+      record.cancel ??= { reason: entry.reason, at: entry.at };
+      return;
+    case "run.retry":
+      record.retries = entry.attempt;
+      record.finished = undefined;
+      record.attemptStartedAt = undefined;
+      for (const step of record.steps.values()) {
+        if (step.outcome !== undefined && !step.outcome.ok) {
+          step.outcome = undefined;
+          step.failures = 0;
+          step.retryAt = undefined;
+          step.childRunId = undefined;
+          step.wakeAt = undefined;
+        } else if (step.outcome === undefined) {
+          step.failures = 0;
+        }
+      }
+      return;
+    case "run.finished":
+      record.finished = entry;
+      return;
+    case "step.started": {
+      const existing = record.steps.get(entry.stepId);
+      if (existing === undefined) {
+        const step: StepRecord = {
+          stepId: entry.stepId,
+          kind: entry.kind,
+          name: entry.name,
+          runName: entry.runName,
+          attempt: entry.attempt,
+          failures: 0,
+          state: entry.state,
+          states: [entry.state],
+          startedAt: entry.at,
+          cached: false,
+          tags: entry.tags ?? [],
+          inputs: entry.inputs ?? [],
+        };
+        if (entry.wakeAt !== undefined) step.wakeAt = entry.wakeAt;
+        if (entry.childRunId !== undefined) step.childRunId = entry.childRunId;
+        record.steps.set(entry.stepId, step);
+      } else {
+        existing.attempt = entry.attempt;
+        existing.state = entry.state;
+        existing.states.push(entry.state);
+        existing.retryAt = undefined;
+        existing.endedAt = undefined;
+        if (entry.wakeAt !== undefined) existing.wakeAt = entry.wakeAt;
+        if (entry.childRunId !== undefined) existing.childRunId = entry.childRunId;
+      }
+      return;
+    }
+    case "step.completed": {
+      const step = record.steps.get(entry.stepId);
+      if (step === undefined) return;
+      step.state = entry.state;
+      step.states.push(entry.state);
+      step.endedAt = entry.at;
+      step.cached = entry.state.name === "Cached";
+      const outcome: Record<string, unknown> = {
+        ok: true,
+        at: entry.at,
+      };
+      if (entry.value !== undefined) outcome.value = entry.value;
+      if (entry.ref !== undefined) outcome.ref = entry.ref;
+      if (entry.eventId !== undefined) {
+        outcome.eventId = entry.eventId;
+        record.consumed.add(entry.eventId);
+      }
+      if (entry.winner !== undefined) outcome.winner = entry.winner;
+      step.outcome = outcome as unknown as StepOutcomeRecord;
+      return;
+    }
+    case "step.failed": {
+      const step = record.steps.get(entry.stepId);
+      if (step === undefined) return;
+      step.state = entry.state;
+      step.states.push(entry.state);
+      step.endedAt = entry.at;
+      step.failures++;
+      if (entry.retryAt !== undefined) {
+        step.retryAt = entry.retryAt;
+      } else {
+        step.outcome = { ok: false, at: entry.at, error: entry.error };
+      }
+      return;
+    }
+    case "event.received":
+      record.events.push({
+        eventId: entry.eventId,
+        name: entry.name,
+        payload: entry.payload,
+        at: entry.at,
+      });
+      return;
+  }
+}

@@ -1,0 +1,386 @@
+/**
+ * Runs a task step: cache lookup, attempts with timeout and abort, retries with delays, and a
+ * journal entry for every state the task run passes through.
+ *
+ * @module
+ */
+
+import { encode } from "../codec.ts";
+import { captureConsole } from "../console_capture.ts";
+import type { TaskContext } from "../context.ts";
+import { formatMillis, toMillis } from "../duration.ts";
+import {
+  CancelledError,
+  NonRetryableError,
+  RetryAfterError,
+  serializeError,
+  TimeoutError,
+} from "../errors.ts";
+import type { Logger } from "../logs.ts";
+import { hashString, seededRandom } from "../random.ts";
+import { retryDelayMs } from "../retry.ts";
+import { formatTemplate } from "../run_names.ts";
+import {
+  AwaitingRetry,
+  Cached,
+  Cancelled,
+  Completed,
+  Failed,
+  formatState,
+  Retrying,
+  Running,
+  type State,
+  TimedOut,
+} from "../states.ts";
+import type { StepSpec } from "../step.ts";
+import type { AnyTask } from "../task_types.ts";
+import { cacheKeyFor } from "./cache_key.ts";
+import type { Execution, Outcome } from "./execution.ts";
+import type { StepRecord } from "./run_record.ts";
+
+type TaskSpec = Extract<StepSpec, { type: "task" }>;
+
+/**
+ * Runs a task step to its final outcome.
+ *
+ * @example
+ * ```ts
+ * const outcome = await runTask(execution, "0", spec, undefined, "fetch-fact-0", execution.signal);
+ * ```
+ */
+export async function runTask(
+  exec: Execution,
+  stepId: string,
+  spec: TaskSpec,
+  rec: StepRecord | undefined,
+  runName: string,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const task = spec.task;
+  const options = task.options;
+  const logger = exec.stepLogger(stepId, `Task run '${runName}'`);
+  const inputs = spec.args.flatMap((arg) => {
+    const producer = typeof arg === "object" && arg !== null ? exec.producedBy.get(arg) : undefined;
+    return producer === undefined ? [] : [producer];
+  });
+  exec.activity.enter();
+  try {
+    const cacheKey = options.cache ? await cacheKeyFor(exec, task, spec.args) : undefined;
+    const cacheOptions = typeof options.cache === "object" ? options.cache : {};
+    if (cacheKey !== undefined && rec === undefined && cacheOptions.refresh !== true) {
+      const hit = await exec.host.cache.get(cacheKey);
+      const at = exec.now();
+      if (hit !== undefined && (hit.expiresAt === undefined || hit.expiresAt > at)) {
+        const state = Cached(at);
+        await exec.append([
+          started(stepId, task, runName, 1, Running(at), at, inputs),
+          { type: "step.completed", at, stepId, state, value: hit.value, cacheKey },
+        ]);
+        logger.info(`Finished in state ${formatState(state)}`);
+        const value = exec.payloadOf({ eventId: "", name: "", payload: hit.value, at });
+        exec.noteProduced(value, stepId);
+        return { ok: true, value, at, state };
+      }
+    }
+    for (;;) {
+      const current = exec.record.steps.get(stepId);
+      const retryAt = current?.retryAt;
+      if (retryAt !== undefined) {
+        exec.activity.leave();
+        try {
+          await exec.activity.until(retryAt, signal);
+        } catch (error) {
+          return await cancelled(exec, stepId, error, current?.attempt ?? 1, logger);
+        } finally {
+          exec.activity.enter();
+        }
+      }
+      const attempt = (current?.failures ?? 0) + 1;
+      if (signal.aborted) return await cancelled(exec, stepId, signal.reason, attempt, logger);
+      const startAt = exec.now();
+      await exec.append([
+        started(
+          stepId,
+          task,
+          runName,
+          attempt,
+          attempt > 1 ? Retrying(startAt) : Running(startAt),
+          startAt,
+          inputs,
+        ),
+      ]);
+      const result = await invoke(exec, task, spec.args, stepId, runName, attempt, signal, logger);
+      if (result.ok) {
+        let stored: Awaited<ReturnType<Execution["storeValue"]>>;
+        let encoded: ReturnType<typeof encode>;
+        try {
+          encoded = encode(result.value);
+          stored = await exec.storeValue(
+            result.value,
+            persistKey(exec, task, spec.args, stepId, runName),
+          );
+        } catch (error) {
+          const wrapped = new NonRetryableError(
+            `Task run '${runName}' returned a result that cannot be stored: ${(error as Error).message}`,
+            { cause: error },
+          );
+          return await fail(
+            exec,
+            stepId,
+            wrapped,
+            attempt,
+            Failed(exec.now(), { message: wrapped.message }),
+            logger,
+          );
+        }
+        const at = exec.now();
+        const state = Completed(at);
+        await exec.append([
+          {
+            type: "step.completed",
+            at,
+            stepId,
+            state,
+            ...stored,
+            ...(cacheKey === undefined ? {} : { cacheKey }),
+          },
+        ]);
+        if (cacheKey !== undefined) {
+          const expiration = cacheOptions.expiration;
+          await exec.host.cache.set(cacheKey, {
+            value: encoded,
+            createdAt: at,
+            ...(expiration === undefined
+              ? {}
+              : { expiresAt: at + toMillis(expiration, "cache expiration") }),
+          });
+        }
+        logger.info(`Finished in state ${formatState(state)}`);
+        const value = exec.payloadOf({ eventId: "", name: "", payload: encoded, at });
+        exec.noteProduced(value, stepId);
+        return { ok: true, value, at, state };
+      }
+      const error = result.error;
+      if (!result.timedOut && signal.aborted) {
+        return await cancelled(exec, stepId, signal.reason, attempt, logger);
+      }
+      const retries = options.retries ?? 0;
+      let retry = attempt <= retries && !(error instanceof NonRetryableError);
+      if (retry && options.retryCondition !== undefined) {
+        try {
+          retry = await options.retryCondition(error, attempt);
+        } catch (conditionError) {
+          logger.error(`retryCondition threw ${String(conditionError)}; not retrying`);
+          retry = false;
+        }
+      }
+      if (retry) {
+        const delay =
+          error instanceof RetryAfterError
+            ? error.retryAfterMs
+            : retryDelayMs(
+                options.retryDelay,
+                attempt,
+                options.retryJitterFactor,
+                seededRandom(hashString(`${exec.runId}/${stepId}/${attempt}`)),
+              );
+        const at = exec.now();
+        const next = at + delay;
+        await exec.append([
+          {
+            type: "step.failed",
+            at,
+            stepId,
+            state: AwaitingRetry(at, { scheduledTime: next, message: error.message }),
+            error: serializeError(error),
+            attempt,
+            retryAt: next,
+          },
+        ]);
+        logger.error(
+          `Task run failed with exception: ${error.name}: ${error.message} - Retry ${attempt}/${retries} will start ${formatMillis(delay)} from now`,
+        );
+        continue;
+      }
+      const at = exec.now();
+      const state = result.timedOut
+        ? TimedOut(at, { message: error.message })
+        : Failed(at, {
+            message: `Task run encountered an exception ${error.name}: ${error.message}`,
+          });
+      logger.error(`Task run failed with exception: ${error.name}: ${error.message}`);
+      return await fail(exec, stepId, error, attempt, state, logger);
+    }
+  } finally {
+    exec.activity.leave();
+  }
+}
+
+function started(
+  stepId: string,
+  task: AnyTask,
+  runName: string,
+  attempt: number,
+  state: State,
+  at: number,
+  inputs: readonly string[],
+) {
+  return {
+    type: "step.started",
+    at,
+    stepId,
+    kind: "task",
+    name: task.taskName,
+    runName,
+    attempt,
+    state,
+    ...(task.options.tags === undefined ? {} : { tags: task.options.tags }),
+    ...(inputs.length === 0 ? {} : { inputs }),
+  } as const;
+}
+
+async function fail(
+  exec: Execution,
+  stepId: string,
+  error: Error,
+  attempt: number,
+  state: State,
+  logger: Logger,
+): Promise<Outcome> {
+  await exec.append([
+    {
+      type: "step.failed",
+      at: state.timestamp,
+      stepId,
+      state,
+      error: serializeError(error),
+      attempt,
+    },
+  ]);
+  logger.error(`Finished in state ${formatState(state)}`);
+  return { ok: false, error, at: state.timestamp, state };
+}
+
+async function cancelled(
+  exec: Execution,
+  stepId: string,
+  reason: unknown,
+  attempt: number,
+  logger: Logger,
+): Promise<Outcome> {
+  const error =
+    reason instanceof Error ? reason : new CancelledError(String(reason ?? "Cancelled"));
+  const at = exec.now();
+  const state =
+    error instanceof CancelledError
+      ? Cancelled(at, { message: error.message })
+      : Failed(at, { message: error.message });
+  return fail(exec, stepId, error, attempt, state, logger);
+}
+
+function persistKey(
+  exec: Execution,
+  task: AnyTask,
+  args: readonly unknown[],
+  stepId: string,
+  runName: string,
+): string | undefined {
+  const template = task.options.resultStorageKey;
+  if (template === undefined) {
+    return task.options.persistResult ? `${exec.runId}/${stepId}` : undefined;
+  }
+  const first = args[0];
+  const argFields = args.length === 1 && typeof first === "object" && first !== null ? first : {};
+  return formatTemplate(template, {
+    ...args,
+    ...argFields,
+    flowRunId: exec.runId,
+    flowName: exec.flow.flowName,
+    taskName: task.taskName,
+    taskRunName: runName,
+    stepId,
+  });
+}
+
+type InvokeResult = { ok: true; value: unknown } | { ok: false; error: Error; timedOut: boolean };
+
+async function invoke(
+  exec: Execution,
+  task: AnyTask,
+  args: readonly unknown[],
+  stepId: string,
+  runName: string,
+  attempt: number,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<InvokeResult> {
+  const timeoutMs =
+    task.options.timeout === undefined ? undefined : toMillis(task.options.timeout, "timeout");
+  const attemptAbort = new AbortController();
+  const taskSignal = AbortSignal.any([signal, attemptAbort.signal]);
+  const ctx: TaskContext = {
+    taskName: task.taskName,
+    taskRunName: runName,
+    taskRunId: `${exec.runId}/${stepId}`,
+    stepId,
+    flowRunId: exec.runId,
+    flowName: exec.flow.flowName,
+    attempt,
+    signal: taskSignal,
+    logger,
+    tags: task.options.tags ?? [],
+  };
+  const call = async () => task.fn.apply(ctx, args as unknown[]);
+  const logPrints = task.options.logPrints ?? exec.flow.options.logPrints ?? false;
+  const running = logPrints
+    ? captureConsole((level, message) => {
+        if (level === "ERROR") logger.error(message);
+        else if (level === "WARNING") logger.warning(message);
+        else if (level === "DEBUG") logger.debug(message);
+        else logger.info(message);
+      }, call)
+    : call();
+  const settled = running.then(
+    (value): InvokeResult => ({ ok: true, value }),
+    (error: unknown): InvokeResult => ({ ok: false, error: toError(error), timedOut: false }),
+  );
+  const aborted = new Promise<InvokeResult>((resolve) => {
+    const onAbort = () => {
+      const reason: unknown = taskSignal.reason;
+      const error = toError(reason);
+      resolve({
+        ok: false,
+        error,
+        timedOut: error instanceof TimeoutError && attemptAbort.signal.aborted,
+      });
+    };
+    if (taskSignal.aborted) onAbort();
+    else taskSignal.addEventListener("abort", onAbort, { once: true });
+  });
+  const timer = new AbortController();
+  if (timeoutMs !== undefined) {
+    exec.host.clock.sleepUntil(exec.now() + timeoutMs, timer.signal).then(
+      () =>
+        attemptAbort.abort(
+          new TimeoutError(
+            `Task run '${runName}' exceeded its timeout of ${formatMillis(timeoutMs)}`,
+          ),
+        ),
+      () => {},
+    );
+  }
+  try {
+    const result = await Promise.race([settled, aborted]);
+    if (!result.ok && result.error instanceof TimeoutError && attemptAbort.signal.aborted) {
+      return { ok: false, error: result.error, timedOut: true };
+    }
+    return result;
+  } finally {
+    timer.abort();
+  }
+}
+
+function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === "string" ? value : `Non-error value thrown: ${String(value)}`);
+}
