@@ -1,14 +1,47 @@
 /**
  * `logPrints`: console output written while a task runs becomes that task's log lines, as
- * Prefect's `log_prints=True` does. Browsers have no AsyncLocalStorage, so attribution is by
- * elimination: while exactly one capturing task runs, its output is its own; while several
- * run at once, output cannot be attributed and passes through to the console unchanged.
+ * Prefect's `log_prints=True` does. Browsers have no AsyncLocalStorage, so by default
+ * attribution is by elimination: while exactly one capturing task runs, its output is its own;
+ * while several run at once, output cannot be attributed and passes through to the console
+ * unchanged. A host with async context (Node, Deno, workerd) installs a
+ * {@link ConsoleAttribution} and every line finds its task.
  *
  * @module
  */
 
 type ConsoleMethod = "log" | "info" | "warn" | "error" | "debug";
-type Target = (level: "DEBUG" | "INFO" | "WARNING" | "ERROR", message: string) => void;
+
+/** Where a captured console line goes. */
+export type ConsoleTarget = (
+  level: "DEBUG" | "INFO" | "WARNING" | "ERROR",
+  message: string,
+) => void;
+type Target = ConsoleTarget;
+
+/**
+ * Async context a host provides so console output is attributed exactly, even with several
+ * tasks printing at once (see `hosts/async_local_storage.ts`).
+ */
+export interface ConsoleAttribution {
+  /** Runs `fn` with `target` as the current capture, across its awaits. */
+  run<T>(target: ConsoleTarget, fn: () => T): T;
+  /** The capture of the code now running, if any. */
+  current(): ConsoleTarget | undefined;
+}
+
+let attribution: ConsoleAttribution | undefined;
+
+/**
+ * Installs (or, with `undefined`, removes) exact console attribution for this process.
+ *
+ * @example
+ * ```ts
+ * setConsoleAttribution(asyncLocalStorageAttribution());
+ * ```
+ */
+export function setConsoleAttribution(value: ConsoleAttribution | undefined): void {
+  attribution = value;
+}
 
 /** The console's own methods, captured before any patching. Sinks print with these. */
 export const originalConsole: Readonly<Record<ConsoleMethod, (...args: unknown[]) => void>> = {
@@ -28,20 +61,32 @@ const LEVEL_OF = {
 } as const;
 
 const active = new Set<Target>();
+/** The console's methods as they were when capturing began (another patch may be in place). */
+let previous: Record<ConsoleMethod, (...args: unknown[]) => void> = { ...originalConsole };
 
 function install(): void {
+  previous = {
+    log: console.log,
+    info: console.info,
+    warn: console.warn,
+    error: console.error,
+    debug: console.debug,
+  };
   for (const method of Object.keys(LEVEL_OF) as ConsoleMethod[]) {
+    const passThrough = previous[method];
     console[method] = (...args: unknown[]) => {
-      const [only, ...others] = active;
-      if (only !== undefined && others.length === 0) only(LEVEL_OF[method], formatArgs(args));
-      else originalConsole[method](...args);
+      let target: Target | undefined;
+      if (attribution !== undefined) target = attribution.current();
+      else if (active.size === 1) [target] = active;
+      if (target !== undefined && active.has(target)) target(LEVEL_OF[method], formatArgs(args));
+      else passThrough.apply(console, args);
     };
   }
 }
 
 function uninstall(): void {
   for (const method of Object.keys(LEVEL_OF) as ConsoleMethod[]) {
-    console[method] = originalConsole[method];
+    console[method] = previous[method];
   }
 }
 
@@ -57,7 +102,7 @@ export async function captureConsole<T>(target: Target, fn: () => Promise<T>): P
   if (active.size === 0) install();
   active.add(target);
   try {
-    return await fn();
+    return await (attribution === undefined ? fn() : attribution.run(target, fn));
   } finally {
     active.delete(target);
     if (active.size === 0) uninstall();

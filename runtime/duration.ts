@@ -72,7 +72,9 @@ export function toMillis(value: Duration, what = "duration"): number {
 export function formatMillis(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, "")}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
+  // Round to whole seconds first, so 119.6s is "2m", not "1m60s".
+  const total = Math.round(ms / 1000);
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
   return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
 }

@@ -33,6 +33,11 @@ export {
   sleepUntil,
   waitForEvent,
 } from "./combinators.ts";
+export {
+  type ConsoleAttribution,
+  type ConsoleTarget,
+  setConsoleAttribution,
+} from "./console_capture.ts";
 export type { FlowContext, TaskContext } from "./context.ts";
 export { type Duration, formatMillis, toMillis } from "./duration.ts";
 export type { ChildRunOutcome, ChildRunRequest, Host, SubflowRunner } from "./engine/host.ts";
@@ -86,6 +91,7 @@ export {
   type LogSink,
   teeSinks,
 } from "./logs.ts";
+export { hashString, seededRandom, uuidFrom } from "./random.ts";
 export { InMemoryResultStore, type ResultStore } from "./results.ts";
 export { exponentialBackoff, retryDelayMs } from "./retry.ts";
 export type { ExecutionResult, RunHandle, RunOptions } from "./run_options.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { type Duration, toMillis } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 import { Step, Submission } from "./step.ts";
 import type { Task, TaskFn, TaskOptions } from "./task_types.ts";
@@ -42,11 +43,7 @@ export function task<A extends readonly unknown[], R>(
   return definition;
 }
 
-function validateTaskOptions(options: {
-  readonly name: string;
-  readonly retries?: number;
-  readonly retryJitterFactor?: number;
-}): void {
+function validateTaskOptions<A extends readonly unknown[]>(options: TaskOptions<A>): void {
   if (typeof options?.name !== "string" || options.name.trim() === "") {
     throw new UsageError('Cannot define a task without a name: pass task({ name: "my-task" }, fn)');
   }
@@ -61,5 +58,24 @@ function validateTaskOptions(options: {
     throw new UsageError(
       `Cannot define task '${options.name}': retryJitterFactor must be ≥ 0, got ${jitter}`,
     );
+  }
+  // Bad durations fail here, not as a crashed run when the task first times or retries.
+  const delay = options.retryDelay;
+  const durations: [string, Duration | undefined][] = [
+    ["timeout", options.timeout],
+    ["cache expiration", typeof options.cache === "object" ? options.cache.expiration : undefined],
+    ...(typeof delay === "function" || delay === undefined
+      ? []
+      : (Array.isArray(delay) ? delay : [delay]).map((d): [string, Duration] => ["retryDelay", d])),
+  ];
+  for (const [what, value] of durations) {
+    if (value === undefined) continue;
+    try {
+      toMillis(value, what);
+    } catch (error) {
+      throw new UsageError(`Cannot define task '${options.name}': ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
 }

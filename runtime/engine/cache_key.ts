@@ -6,7 +6,7 @@
  */
 
 import { sha256Hex } from "../cache.ts";
-import { encode } from "../codec.ts";
+import { type Encoded, encode } from "../codec.ts";
 import type { AnyTask } from "../task_types.ts";
 import type { Execution } from "./execution.ts";
 
@@ -33,6 +33,14 @@ export async function cacheKeyFor(
       flowName: exec.flow.flowName,
     });
   }
-  const identity = JSON.stringify([task.taskName, task.options.version ?? null, encode(args)]);
+  const identity = stableJson([task.taskName, task.options.version ?? null, encode(args)]);
   return `${task.taskName}:${await sha256Hex(identity)}`;
+}
+
+/** JSON with object keys sorted, so `{ a, b }` and `{ b, a }` hash alike (as Prefect's do). */
+function stableJson(value: Encoded): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(value[k] ?? null)}`).join(",")}}`;
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { abortReason } from "../clock.ts";
 import type { FlowContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import { uuidFrom } from "../random.ts";
@@ -68,8 +69,8 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
   });
   const suspended = exec.activity.suspended.then((wakeAt) => ({ [SUSPENDED]: wakeAt }));
   const abortResult = (): DriveResult => {
-    const reason: unknown = exec.signal.reason;
-    const error = reason instanceof Error ? reason : new Error(String(reason));
+    // A bare abort() (an AbortError) becomes a CancelledError, so the run ends Cancelled.
+    const error = abortReason(exec.signal);
     return { kind: "failed", error, fatal: false, timedOut: error.name === "TimeoutError" };
   };
   let active = false;

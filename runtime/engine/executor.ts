@@ -115,6 +115,12 @@ export class RunLifecycle {
   /** Requests cancellation of the run. */
   async cancel(reason = "Cancelled by request"): Promise<void> {
     const exec = await this.#live();
+    // A finished run stays as it ended.
+    const finished =
+      exec !== undefined
+        ? exec.record.finished !== undefined
+        : foldJournal(await this.host.journal.read(this.runId)).finished !== undefined;
+    if (finished) return;
     const at = this.host.clock.now();
     const entries: JournalEntry[] = [
       { type: "run.cancel", at, reason },
@@ -287,7 +293,10 @@ export class RunLifecycle {
       if (result.kind === "completed")
         return this.#finish(exec, "completed", undefined, undefined, result.value);
       const error = result.error;
-      if (error instanceof CancelledError && record.cancel !== undefined) {
+      if (
+        error instanceof CancelledError &&
+        (record.cancel !== undefined || this.host.signal?.aborted === true)
+      ) {
         return this.#finish(exec, "cancelled", error);
       }
       const retries = options.retries ?? 0;

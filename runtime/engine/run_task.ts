@@ -5,6 +5,7 @@
  * @module
  */
 
+import { abortReason } from "../clock.ts";
 import { encode } from "../codec.ts";
 import { captureConsole } from "../console_capture.ts";
 import type { TaskContext } from "../context.ts";
@@ -65,7 +66,15 @@ export async function runTask(
   });
   exec.activity.enter();
   try {
-    const cacheKey = options.cache ? await cacheKeyFor(exec, task, spec.args) : undefined;
+    let cacheKey: string | undefined;
+    if (options.cache) {
+      try {
+        cacheKey = await cacheKeyFor(exec, task, spec.args);
+      } catch (error) {
+        // As Prefect does: a failing key function means no caching, not a failed run.
+        logger.warning(`Cannot compute the cache key: ${String(error)}; running without the cache`);
+      }
+    }
     const cacheOptions = typeof options.cache === "object" ? options.cache : {};
     if (cacheKey !== undefined && rec === undefined && cacheOptions.refresh !== true) {
       const hit = await exec.host.cache.get(cacheKey);
@@ -96,7 +105,8 @@ export async function runTask(
         }
       }
       const attempt = (current?.failures ?? 0) + 1;
-      if (signal.aborted) return await cancelled(exec, stepId, signal.reason, attempt, logger);
+      if (signal.aborted)
+        return await cancelled(exec, stepId, abortReason(signal), attempt, logger);
       const startAt = exec.now();
       await exec.append([
         started(
@@ -162,7 +172,7 @@ export async function runTask(
       }
       const error = result.error;
       if (!result.timedOut && signal.aborted) {
-        return await cancelled(exec, stepId, signal.reason, attempt, logger);
+        return await cancelled(exec, stepId, abortReason(signal), attempt, logger);
       }
       const retries = options.retries ?? 0;
       let retry = attempt <= retries && !(error instanceof NonRetryableError);
@@ -316,8 +326,14 @@ async function invoke(
 ): Promise<InvokeResult> {
   const timeoutMs =
     task.options.timeout === undefined ? undefined : toMillis(task.options.timeout, "timeout");
+  // The attempt's signal aborts when the step's signal does or the timeout fires. Forwarding by
+  // hand is much cheaper than AbortSignal.any, whose weak references cost GC work every step.
   const attemptAbort = new AbortController();
-  const taskSignal = AbortSignal.any([signal, attemptAbort.signal]);
+  const taskSignal = attemptAbort.signal;
+  let timedOut = false;
+  const forward = () => attemptAbort.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener("abort", forward, { once: true });
   const ctx: TaskContext = {
     taskName: task.taskName,
     taskRunName: runName,
@@ -351,32 +367,36 @@ async function invoke(
       resolve({
         ok: false,
         error,
-        timedOut: error instanceof TimeoutError && attemptAbort.signal.aborted,
+        timedOut: error instanceof TimeoutError && timedOut,
       });
     };
     if (taskSignal.aborted) onAbort();
     else taskSignal.addEventListener("abort", onAbort, { once: true });
   });
-  const timer = new AbortController();
-  if (timeoutMs !== undefined) {
+  const timer = timeoutMs === undefined ? undefined : new AbortController();
+  if (timer !== undefined && timeoutMs !== undefined) {
     exec.host.clock.sleepUntil(exec.now() + timeoutMs, timer.signal).then(
-      () =>
+      () => {
+        if (taskSignal.aborted) return;
+        timedOut = true;
         attemptAbort.abort(
           new TimeoutError(
             `Task run '${runName}' exceeded its timeout of ${formatMillis(timeoutMs)}`,
           ),
-        ),
+        );
+      },
       () => {},
     );
   }
   try {
     const result = await Promise.race([settled, aborted]);
-    if (!result.ok && result.error instanceof TimeoutError && attemptAbort.signal.aborted) {
+    if (!result.ok && result.error instanceof TimeoutError && timedOut) {
       return { ok: false, error: result.error, timedOut: true };
     }
     return result;
   } finally {
-    timer.abort();
+    signal.removeEventListener("abort", forward);
+    timer?.abort();
   }
 }
 

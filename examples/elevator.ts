@@ -1,0 +1,42 @@
+/**
+ * The elevator from the Spanish seed's task-runner section: ten stops submitted at once with
+ * `.submit()` (Prefect's ConcurrentTaskRunner), each printing as it moves and stops.
+ *
+ * Run it: `npx deno run examples/elevator.ts`
+ *
+ * @module
+ */
+
+import { all, flow, type StepHandle, type TaskContext, task } from "../runtime/mod.ts";
+import { isMain, runAsScript } from "./_script.ts";
+
+/** Moves to a floor: takes `msPerFloor` per floor (the seed sleeps a second per floor). */
+export const stopAtFloor = task(
+  { name: "stop-at-floor", logPrints: true, runName: "floor-{0}" },
+  async function (this: TaskContext, floor: number, msPerFloor: number) {
+    console.log(`elevator moving to floor ${floor}`);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, floor * msPerFloor);
+      this.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(this.signal.reason);
+      });
+    });
+    console.log(`elevator stops on floor ${floor}`);
+    return floor;
+  },
+);
+
+/** Submits every stop, then waits for all of them. */
+export const elevator = flow(
+  { name: "elevator" },
+  async function* ({ floors = 10, msPerFloor = 100 }: { floors?: number; msPerFloor?: number }) {
+    const stops: StepHandle<number>[] = [];
+    for (let floor = floors; floor > 0; floor--) {
+      stops.push(yield* stopAtFloor.submit(floor, msPerFloor));
+    }
+    return yield* all(stops);
+  },
+);
+
+if (isMain(import.meta)) await runAsScript(elevator);
