@@ -6,13 +6,14 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { asyncLocalStorageAttribution } from "../hosts/async_local_storage.ts";
 import { type AnyFlow, FlowRunError, setConsoleAttribution } from "../runtime/mod.ts";
 
-// Scripts run on Node or Deno, which have async context: attribute every printed line exactly.
-setConsoleAttribution(asyncLocalStorageAttribution());
+// Example modules are also bundled into the Worker, so this file imports no Node-only module
+// at its top level; Node's fs is loaded only when a script reads a --param-file.
+
+/** Node's `process`, when running under Node. */
+const nodeProcess = (globalThis as { process?: { argv: string[]; exitCode?: number } }).process;
 
 /**
  * Whether the module with this `import.meta` is the program's entry point.
@@ -25,8 +26,9 @@ setConsoleAttribution(asyncLocalStorageAttribution());
 export function isMain(meta: ImportMeta): boolean {
   const main = (meta as { main?: boolean }).main;
   if (typeof main === "boolean") return main;
-  const entry = globalThis.process?.argv?.[1];
-  return entry !== undefined && meta.url === pathToFileURL(entry).href;
+  const entry = nodeProcess?.argv?.[1];
+  const url = (meta as { url?: string }).url;
+  return entry !== undefined && url !== undefined && decodeURI(url) === `file://${entry}`;
 }
 
 /**
@@ -38,13 +40,18 @@ export function isMain(meta: ImportMeta): boolean {
  * parseParams(["--param", "testDataRatio=0.3"]); // { testDataRatio: 0.3 }
  * ```
  */
-export function parseParams(args: readonly string[]): Record<string, unknown> {
+export function parseParams(
+  args: readonly string[],
+  readFile: (path: string) => string = () => {
+    throw new Error("--param-file needs a file reader");
+  },
+): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const value = args[i + 1];
     if (arg === "--param-file" && value !== undefined) {
-      Object.assign(params, JSON.parse(readFileSync(value, "utf8")));
+      Object.assign(params, JSON.parse(readFile(value)));
       i++;
     } else if (arg === "--param" && value !== undefined) {
       const eq = value.indexOf("=");
@@ -76,13 +83,18 @@ export async function runAsScript(
   flow: AnyFlow,
   defaults: Record<string, unknown> = {},
 ): Promise<void> {
+  setConsoleAttribution(asyncLocalStorageAttribution());
   const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
-  const args = deno?.args ?? globalThis.process?.argv.slice(2) ?? [];
+  const args = deno?.args ?? nodeProcess?.argv.slice(2) ?? [];
+  const { readFileSync } = await import("node:fs");
   try {
-    const result = await flow.run({ ...defaults, ...parseParams(args) });
+    const result = await flow.run({
+      ...defaults,
+      ...parseParams(args, (path) => readFileSync(path, "utf8")),
+    });
     console.log(JSON.stringify(result, null, 2));
   } catch (error) {
     if (!(error instanceof FlowRunError)) throw error;
-    if (globalThis.process !== undefined) globalThis.process.exitCode = 1;
+    if (nodeProcess !== undefined) nodeProcess.exitCode = 1;
   }
 }

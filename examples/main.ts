@@ -6,10 +6,12 @@
  * @module
  */
 
-import "./_script.ts";
+import { asyncLocalStorageAttribution } from "../hosts/async_local_storage.ts";
+import { setConsoleAttribution } from "../runtime/mod.ts";
 import { elevator } from "./elevator.ts";
 import { irisMainFlow } from "./iris.ts";
 
+setConsoleAttribution(asyncLocalStorageAttribution());
 const iris = await irisMainFlow.run({ testDataRatio: 0.2 });
 console.log(`Iris accuracy: ${(iris.accuracy * 100).toFixed(2)}%`);
 const floors = await elevator.run({ floors: 5, msPerFloor: 100 });

@@ -48,7 +48,11 @@ export function encode(value: unknown, path = "$", seen?: Set<object>): Encoded 
   try {
     if (Array.isArray(object))
       return object.map((item, i) => encode(item, `${path}[${i}]`, visited));
-    if (object instanceof Date) return { [TAG]: "Date", v: object.toISOString() };
+    if (object instanceof Date) {
+      // An invalid date has no ISO form (toISOString throws); it is kept as an invalid date.
+      const time = object.getTime();
+      return { [TAG]: "Date", v: Number.isNaN(time) ? "Invalid Date" : object.toISOString() };
+    }
     if (object instanceof Map) {
       return {
         [TAG]: "Map",

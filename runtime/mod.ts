@@ -40,7 +40,27 @@ export {
 } from "./console_capture.ts";
 export type { FlowContext, TaskContext } from "./context.ts";
 export { type Duration, formatMillis, toMillis } from "./duration.ts";
-export type { ChildRunOutcome, ChildRunRequest, Host, SubflowRunner } from "./engine/host.ts";
+export {
+  type CreateRun,
+  type ExecutionReport,
+  RunLifecycle,
+  runCreation,
+} from "./engine/executor.ts";
+export {
+  type ChildRunOutcome,
+  type ChildRunRequest,
+  type Host,
+  resolveHost,
+  type SubflowRunner,
+} from "./engine/host.ts";
+export {
+  applyEntry,
+  foldJournal,
+  type ReceivedEvent,
+  type RunRecord,
+  type StepOutcomeRecord,
+  type StepRecord,
+} from "./engine/run_record.ts";
 export { inProcessSubflows } from "./engine/start.ts";
 export {
   CancelledError,

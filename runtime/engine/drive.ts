@@ -68,6 +68,25 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
     else exec.signal.addEventListener("abort", () => resolve(ABORTED), { once: true });
   });
   const suspended = exec.activity.suspended.then((wakeAt) => ({ [SUSPENDED]: wakeAt }));
+  // The step the body waits for races the run's suspension and abort. Racing those long-lived
+  // promises directly would leave two reactions on them per step, kept until the run ends, so
+  // they fire into the wait in progress instead (the race is used only once one has fired).
+  type Interruption = typeof ABORTED | { [SUSPENDED]: number | undefined };
+  let interruption: Interruption | undefined;
+  let interrupt: ((value: Interruption) => void) | undefined;
+  const onInterruption = (value: Interruption) => {
+    interruption ??= value;
+    interrupt?.(value);
+  };
+  aborted.then(onInterruption);
+  suspended.then(onInterruption);
+  const waitFor = (promise: Promise<Outcome>): Promise<Outcome | Interruption> => {
+    if (interruption !== undefined) return Promise.race([promise, suspended, aborted]);
+    return new Promise((resolve, reject) => {
+      interrupt = resolve;
+      promise.then(resolve, reject);
+    });
+  };
   const abortResult = (): DriveResult => {
     // A bare abort() (an AbortError) becomes a CancelledError, so the run ends Cancelled.
     const error = abortReason(exec.signal);
@@ -152,7 +171,8 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
       }
       exec.activity.leave();
       active = false;
-      const waited = await Promise.race([promise, suspended, aborted]);
+      const waited = await waitFor(promise);
+      interrupt = undefined;
       exec.activity.enter();
       active = true;
       if (waited === ABORTED) return (await settleAll()) ?? abortResult();
@@ -160,6 +180,7 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
         return { kind: "suspended", wakeAt: waited[SUSPENDED] };
       }
       const outcome = waited as Outcome;
+      pending.delete(promise);
       if (!outcome.ok && outcome.fatal) {
         return { kind: "failed", error: outcome.error, fatal: true, timedOut: false };
       }

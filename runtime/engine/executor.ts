@@ -13,6 +13,7 @@ import { formatMillis, toMillis } from "../duration.ts";
 import { CancelledError, serializeError, TimeoutError, UsageError } from "../errors.ts";
 import type { AnyFlow, FlowHook, HookContext } from "../flow_types.ts";
 import type { JournalEntry, RunInfo } from "../journal.ts";
+import type { LogRecord } from "../logs.ts";
 import { hashString, seededRandom } from "../random.ts";
 import { retryDelayMs } from "../retry.ts";
 import { formatTemplate, generateRunName } from "../run_names.ts";
@@ -47,6 +48,81 @@ export interface CreateRun {
   readonly scheduledAt?: number;
   readonly parentRunId?: string;
   readonly parentStepId?: string;
+}
+
+/**
+ * The journal entries and log lines that create a run: its identity (name from the flow's
+ * `runName` template or a generated two-word name, a seed for `ctx.random()`) and its first
+ * state (Scheduled when `scheduledAt` is in the future, else Pending). Hosts that create runs
+ * before executing them (a Durable Object answering an API call) journal these themselves.
+ *
+ * @example
+ * ```ts
+ * const { entries } = runCreation(myFlow, "run-1", { params: {} }, Date.now());
+ * await journal.append("run-1", entries);
+ * ```
+ */
+export function runCreation(
+  flow: AnyFlow,
+  runId: string,
+  create: CreateRun,
+  at: number,
+): { entries: JournalEntry[]; info: RunInfo; logs: LogRecord[] } {
+  const seed = hashString(runId);
+  let name = create.name;
+  let nameProblem: string | undefined;
+  const template = flow.options.runName;
+  if (name === undefined && template !== undefined) {
+    try {
+      name =
+        typeof template === "function"
+          ? String(template(create.params))
+          : formatTemplate(template, create.params);
+    } catch (error) {
+      nameProblem = (error as Error).message;
+    }
+  }
+  name ??= generateRunName(seededRandom(seed));
+  const info: { -readonly [K in keyof RunInfo]: RunInfo[K] } = {
+    id: runId,
+    flowName: flow.flowName,
+    name,
+    parameters: encode(create.params),
+    tags: [...(flow.options.tags ?? []), ...(create.tags ?? [])],
+    seed,
+  };
+  if (flow.options.version !== undefined) info.flowVersion = flow.options.version;
+  if (create.parentRunId !== undefined) info.parentRunId = create.parentRunId;
+  if (create.parentStepId !== undefined) info.parentStepId = create.parentStepId;
+  const scheduled = create.scheduledAt !== undefined && create.scheduledAt > at;
+  if (scheduled) info.scheduledAt = create.scheduledAt;
+  const state = scheduled ? Scheduled(at, { scheduledTime: create.scheduledAt }) : Pending(at);
+  const logs: LogRecord[] = [
+    {
+      runId,
+      source: "weir.engine",
+      level: "INFO",
+      message: `Created flow run '${name}' for flow '${flow.flowName}'`,
+      timestamp: at,
+    },
+  ];
+  if (nameProblem !== undefined) {
+    logs.push({
+      runId,
+      source: "weir.engine",
+      level: "WARNING",
+      message: `Cannot use the flow's runName: ${nameProblem}; named the run '${name}'`,
+      timestamp: at,
+    });
+  }
+  return {
+    entries: [
+      { type: "run.created", at, run: info },
+      { type: "run.state", at, state },
+    ],
+    info,
+    logs,
+  };
 }
 
 /** The executor's report: the {@link ExecutionResult}, plus the result when finished. */
@@ -98,12 +174,14 @@ export class RunLifecycle {
   }
 
   async #run(): Promise<ExecutionReport> {
-    let record: RunRecord;
+    let record: RunRecord | undefined;
     try {
       record = foldJournal(await this.host.journal.read(this.runId));
       if (record.info === undefined) await this.#createRun(record);
     } catch (error) {
-      return this.#crashed(undefined, error);
+      // A run the journal does not hold (an unknown id, or a creation that was not stored)
+      // gets no entry: a lone Crashed state would be a run without its run.created.
+      return this.#crashed(undefined, error, record === undefined);
     }
     try {
       return await this.#lifecycle(record);
@@ -153,59 +231,10 @@ export class RunLifecycle {
     if (this.create === undefined) {
       throw new UsageError(`Cannot resume run '${this.runId}': its journal is empty`);
     }
-    const create = this.create;
-    const at = this.host.clock.now();
-    const seed = hashString(this.runId);
-    let name = create.name;
-    let nameProblem: string | undefined;
-    const template = this.flow.options.runName;
-    if (name === undefined && template !== undefined) {
-      try {
-        name =
-          typeof template === "function"
-            ? String(template(create.params))
-            : formatTemplate(template, create.params);
-      } catch (error) {
-        nameProblem = (error as Error).message;
-      }
-    }
-    name ??= generateRunName(seededRandom(seed));
-    const info: { -readonly [K in keyof RunInfo]: RunInfo[K] } = {
-      id: this.runId,
-      flowName: this.flow.flowName,
-      name,
-      parameters: encode(create.params),
-      tags: [...(this.flow.options.tags ?? []), ...(create.tags ?? [])],
-      seed,
-    };
-    if (this.flow.options.version !== undefined) info.flowVersion = this.flow.options.version;
-    if (create.parentRunId !== undefined) info.parentRunId = create.parentRunId;
-    if (create.parentStepId !== undefined) info.parentStepId = create.parentStepId;
-    const scheduled = create.scheduledAt !== undefined && create.scheduledAt > at;
-    if (scheduled) info.scheduledAt = create.scheduledAt;
-    const state = scheduled ? Scheduled(at, { scheduledTime: create.scheduledAt }) : Pending(at);
-    const entries: JournalEntry[] = [
-      { type: "run.created", at, run: info },
-      { type: "run.state", at, state },
-    ];
-    await this.host.journal.append(this.runId, entries);
-    for (const entry of entries) applyEntry(record, entry);
-    this.host.logs.write({
-      runId: this.runId,
-      source: "weir.engine",
-      level: "INFO",
-      message: `Created flow run '${name}' for flow '${this.flow.flowName}'`,
-      timestamp: at,
-    });
-    if (nameProblem !== undefined) {
-      this.host.logs.write({
-        runId: this.runId,
-        source: "weir.engine",
-        level: "WARNING",
-        message: `Cannot use the flow's runName: ${nameProblem}; named the run '${name}'`,
-        timestamp: at,
-      });
-    }
+    const creation = runCreation(this.flow, this.runId, this.create, this.host.clock.now());
+    await this.host.journal.append(this.runId, creation.entries);
+    for (const entry of creation.entries) applyEntry(record, entry);
+    for (const log of creation.logs) this.host.logs.write(log);
   }
 
   async #lifecycle(record: RunRecord): Promise<ExecutionReport> {
@@ -413,12 +442,16 @@ export class RunLifecycle {
     return { status: "finished", state, finished };
   }
 
-  async #crashed(record: RunRecord | undefined, error: unknown): Promise<ExecutionReport> {
+  async #crashed(
+    record: RunRecord | undefined,
+    error: unknown,
+    journal = true,
+  ): Promise<ExecutionReport> {
     const at = this.host.clock.now();
     const err = error instanceof Error ? error : new Error(String(error));
     const state = Crashed(at, { message: `${err.name}: ${err.message}` });
     try {
-      await this.host.journal.append(this.runId, [{ type: "run.state", at, state }]);
+      if (journal) await this.host.journal.append(this.runId, [{ type: "run.state", at, state }]);
     } catch {
       // The journal itself failed; the run stays resumable from what it holds.
     }

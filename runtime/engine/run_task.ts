@@ -326,14 +326,27 @@ async function invoke(
 ): Promise<InvokeResult> {
   const timeoutMs =
     task.options.timeout === undefined ? undefined : toMillis(task.options.timeout, "timeout");
-  // The attempt's signal aborts when the step's signal does or the timeout fires. Forwarding by
-  // hand is much cheaper than AbortSignal.any, whose weak references cost GC work every step.
-  const attemptAbort = new AbortController();
-  const taskSignal = attemptAbort.signal;
+  // The attempt stops when the step's signal aborts or the timeout fires, whichever is first.
+  // Its AbortSignal (ctx.signal) is made only if the task reads it: creating an AbortController
+  // (or an AbortSignal.any) costs microseconds in Node, more than the rest of a step.
+  let stopped: { readonly reason: unknown } | undefined;
+  let attemptAbort: AbortController | undefined;
   let timedOut = false;
-  const forward = () => attemptAbort.abort(signal.reason);
-  if (signal.aborted) forward();
-  else signal.addEventListener("abort", forward, { once: true });
+  let finish!: (result: InvokeResult) => void;
+  const done = new Promise<InvokeResult>((resolve) => {
+    finish = resolve;
+  });
+  const stop = (reason: unknown, byTimeout: boolean) => {
+    if (stopped !== undefined) return;
+    stopped = { reason };
+    timedOut = byTimeout;
+    attemptAbort?.abort(reason);
+    const error = toError(reason);
+    finish({ ok: false, error, timedOut: error instanceof TimeoutError && timedOut });
+  };
+  const onAbort = () => stop(signal.reason, false);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
   const ctx: TaskContext = {
     taskName: task.taskName,
     taskRunName: runName,
@@ -342,7 +355,13 @@ async function invoke(
     flowRunId: exec.runId,
     flowName: exec.flow.flowName,
     attempt,
-    signal: taskSignal,
+    get signal() {
+      if (attemptAbort === undefined) {
+        attemptAbort = new AbortController();
+        if (stopped !== undefined) attemptAbort.abort(stopped.reason);
+      }
+      return attemptAbort.signal;
+    },
     logger,
     tags: task.options.tags ?? [],
   };
@@ -356,46 +375,31 @@ async function invoke(
         else logger.info(message);
       }, call)
     : call();
-  const settled = running.then(
-    (value): InvokeResult => ({ ok: true, value }),
-    (error: unknown): InvokeResult => ({ ok: false, error: toError(error), timedOut: false }),
+  running.then(
+    (value) => finish({ ok: true, value }),
+    (error: unknown) => finish({ ok: false, error: toError(error), timedOut: false }),
   );
-  const aborted = new Promise<InvokeResult>((resolve) => {
-    const onAbort = () => {
-      const reason: unknown = taskSignal.reason;
-      const error = toError(reason);
-      resolve({
-        ok: false,
-        error,
-        timedOut: error instanceof TimeoutError && timedOut,
-      });
-    };
-    if (taskSignal.aborted) onAbort();
-    else taskSignal.addEventListener("abort", onAbort, { once: true });
-  });
   const timer = timeoutMs === undefined ? undefined : new AbortController();
   if (timer !== undefined && timeoutMs !== undefined) {
     exec.host.clock.sleepUntil(exec.now() + timeoutMs, timer.signal).then(
-      () => {
-        if (taskSignal.aborted) return;
-        timedOut = true;
-        attemptAbort.abort(
+      () =>
+        stop(
           new TimeoutError(
             `Task run '${runName}' exceeded its timeout of ${formatMillis(timeoutMs)}`,
           ),
-        );
-      },
+          true,
+        ),
       () => {},
     );
   }
   try {
-    const result = await Promise.race([settled, aborted]);
+    const result = await done;
     if (!result.ok && result.error instanceof TimeoutError && timedOut) {
       return { ok: false, error: result.error, timedOut: true };
     }
     return result;
   } finally {
-    signal.removeEventListener("abort", forward);
+    signal.removeEventListener("abort", onAbort);
     timer?.abort();
   }
 }

@@ -1,0 +1,445 @@
+/**
+ * One Durable Object per flow run. It holds the run's journal, logs and outbox in SQLite, runs
+ * the executor in "suspend" mode, and uses its single alarm for everything that must happen
+ * later: the scheduled start, sleeps, retry delays, resuming after eviction or a crash, and
+ * retrying outbox deliveries. It is the source of truth for its run.
+ *
+ * @module
+ */
+
+import { DurableObject } from "cloudflare:workers";
+import {
+  Cancelling,
+  type ChildRunOutcome,
+  encode,
+  foldJournal,
+  type JournalEntry,
+  type LogLevelName,
+  Retrying,
+  RunLifecycle,
+  resolveHost,
+  runCreation,
+  systemClock,
+} from "../runtime/mod.ts";
+import type { WeirEnv } from "./env.ts";
+import type { FlowRegistry } from "./registry.ts";
+import { runObject } from "./rpc.ts";
+import { type RunDetail, runDetail, runGraph, runSummary } from "./run_detail.ts";
+import { D1CacheStore } from "./storage/d1_cache.ts";
+import { Outbox, type OutboxMessage, type RunSummary, upsertRunSummary } from "./storage/outbox.ts";
+import { R2ResultStore } from "./storage/r2_results.ts";
+import { migrate } from "./storage/schema.ts";
+import { SqlJournal } from "./storage/sql_journal.ts";
+import { SqlLogSink, type StoredLog } from "./storage/sql_logs.ts";
+import { durableSubflows } from "./subflows.ts";
+
+/** What creating a run needs. Parameters must already be valid for the flow. */
+export interface CreateRunRequest {
+  readonly runId: string;
+  readonly flowName: string;
+  readonly params: unknown;
+  readonly name?: string;
+  readonly tags?: readonly string[];
+  readonly scheduledAt?: number;
+  readonly idempotencyKey?: string;
+  readonly deploymentId?: string;
+  readonly parentRunId?: string;
+  readonly parentStepId?: string;
+}
+
+/** A run's outcome, as a parent run needs it. */
+export type ChildStatus = ChildRunOutcome;
+
+/** Answer to a request that changes a run. */
+export type RunChange =
+  | { readonly ok: true; readonly run: RunDetail }
+  | { readonly ok: false; readonly code: "not_found" | "conflict"; readonly message: string };
+
+/** While a run executes, the alarm is set this far ahead, so a crash mid-run is resumed. */
+const WATCHDOG_MS = 60_000;
+
+/**
+ * The flow-run Durable Object. Subclassed by `createWeirWorker` with the app's flows.
+ *
+ * @example
+ * ```ts
+ * const stub = runObject(env, (runId));
+ * await stub.create({ runId, flowName: "cat-fact", params: {} });
+ * ```
+ */
+export abstract class FlowRunObject extends DurableObject<WeirEnv> {
+  protected abstract readonly registry: FlowRegistry;
+  readonly #journal: SqlJournal;
+  readonly #logs: SqlLogSink;
+  readonly #outbox: Outbox;
+  /** False until the object first holds a run: reading an unknown run writes nothing. */
+  #initialized: boolean;
+  #live: RunLifecycle | undefined;
+  #driving: Promise<void> | undefined;
+  #again = false;
+
+  constructor(ctx: DurableObjectState, env: WeirEnv) {
+    super(ctx, env);
+    this.#initialized = isInitialized(ctx.storage);
+    if (this.#initialized) migrate(ctx.storage);
+    this.#journal = new SqlJournal(ctx.storage, (runId, entries) => this.#onAppend(runId, entries));
+    this.#logs = new SqlLogSink(ctx.storage, (log) => this.#broadcast({ type: "log", log }));
+    this.#outbox = new Outbox(ctx.storage);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  // ——— RPC ———
+
+  /** Creates the run (idempotent: a second call returns the existing run unchanged). */
+  async create(request: CreateRunRequest): Promise<{ created: boolean; run: RunDetail }> {
+    const existing = this.#meta("run_id");
+    if (existing !== undefined) return { created: false, run: this.#detail() };
+    if (!this.#initialized) {
+      migrate(this.ctx.storage);
+      this.#initialized = true;
+    }
+    const flow = this.registry.get(request.flowName);
+    if (flow === undefined) throw new Error(`Unknown flow '${request.flowName}'`);
+    const now = Date.now();
+    const creation = runCreation(
+      flow,
+      request.runId,
+      {
+        params: request.params,
+        ...(request.name === undefined ? {} : { name: request.name }),
+        ...(request.tags === undefined ? {} : { tags: request.tags }),
+        ...(request.scheduledAt === undefined ? {} : { scheduledAt: request.scheduledAt }),
+        ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
+        ...(request.parentStepId === undefined ? {} : { parentStepId: request.parentStepId }),
+      },
+      now,
+    );
+    this.ctx.storage.transactionSync(() => {
+      this.#setMeta("run_id", request.runId);
+      this.#setMeta("flow_name", request.flowName);
+      if (request.idempotencyKey !== undefined)
+        this.#setMeta("idempotency_key", request.idempotencyKey);
+      if (request.deploymentId !== undefined) this.#setMeta("deployment_id", request.deploymentId);
+      this.#journal.append(request.runId, creation.entries);
+      for (const log of creation.logs) this.#logs.write(log);
+    });
+    await this.#arm(Math.max(now, request.scheduledAt ?? now));
+    return { created: true, run: this.#detail() };
+  }
+
+  /** Creates the run as a child (idempotent) and reports whether it has finished. */
+  async startChild(request: CreateRunRequest): Promise<ChildStatus> {
+    await this.create(request);
+    return this.childStatus();
+  }
+
+  /** The run's outcome if it has finished. */
+  childStatus(): ChildStatus {
+    const runId = this.#meta("run_id");
+    const record = foldJournal(runId === undefined ? [] : this.#journal.read(runId));
+    const finished = record.finished;
+    if (finished === undefined || record.state === undefined) return { status: "suspended" };
+    return {
+      status: "finished",
+      state: record.state,
+      ...(finished.value === undefined ? {} : { value: finished.value }),
+      ...(finished.ref === undefined ? {} : { ref: finished.ref }),
+      ...(finished.error === undefined ? {} : { error: finished.error }),
+    };
+  }
+
+  /** The run's detail, or `undefined` when this object holds no run. */
+  view(): RunDetail | undefined {
+    return this.#meta("run_id") === undefined ? undefined : this.#detail();
+  }
+
+  /** The run graph for the UI. */
+  graph(): ReturnType<typeof runGraph> | undefined {
+    const detail = this.view();
+    return detail === undefined ? undefined : runGraph(detail);
+  }
+
+  /** Log lines after a cursor. */
+  logs(options: { after?: number; minLevel?: LogLevelName; limit?: number }): StoredLog[] {
+    return this.#initialized ? this.#logs.read(options) : [];
+  }
+
+  /** Requests cancellation; running tasks' signals abort; child runs are cancelled too. */
+  async cancel(reason: string): Promise<RunChange> {
+    const runId = this.#meta("run_id");
+    if (runId === undefined) return notFound();
+    const record = foldJournal(this.#journal.read(runId));
+    if (record.finished !== undefined) {
+      return conflict(`Run '${runId}' has already finished in state ${record.state?.name}`);
+    }
+    if (this.#live !== undefined) {
+      await this.#live.cancel(reason);
+    } else if (record.cancel === undefined) {
+      const at = Date.now();
+      this.#journal.append(runId, [
+        { type: "run.cancel", at, reason },
+        { type: "run.state", at, state: Cancelling(at, { message: reason }) },
+      ]);
+      await this.#arm(at);
+    }
+    for (const step of record.steps.values()) {
+      if (step.kind === "subflow" && step.childRunId !== undefined && step.outcome === undefined) {
+        const child = runObject(this.env, step.childRunId);
+        await child.cancel(`Parent run '${runId}' was cancelled`);
+      }
+    }
+    return { ok: true, run: this.#detail() };
+  }
+
+  /** Runs a failed, crashed or cancelled run again from its failed steps; completed steps are kept. */
+  async retry(): Promise<RunChange> {
+    const runId = this.#meta("run_id");
+    if (runId === undefined) return notFound();
+    const record = foldJournal(this.#journal.read(runId));
+    const type = record.state?.type;
+    if (record.finished === undefined || type === "COMPLETED") {
+      return conflict(
+        `Run '${runId}' is ${record.state?.name ?? "new"}; only a failed, crashed or cancelled run can be retried`,
+      );
+    }
+    const at = Date.now();
+    this.#journal.append(runId, [
+      { type: "run.retry", at, attempt: record.retries + 1 },
+      { type: "run.state", at, state: Retrying(at, { message: "Retried by request" }) },
+    ]);
+    await this.#arm(at);
+    return { ok: true, run: this.#detail() };
+  }
+
+  /** Sends an event; a `waitForEvent` for it, now or later, receives the payload. */
+  async sendEvent(name: string, payload: unknown): Promise<RunChange> {
+    const runId = this.#meta("run_id");
+    if (runId === undefined) return notFound();
+    if (this.#live !== undefined) {
+      await this.#live.sendEvent(name, payload);
+    } else {
+      const record = foldJournal(this.#journal.read(runId));
+      if (record.finished !== undefined) {
+        return conflict(`Run '${runId}' has already finished in state ${record.state?.name}`);
+      }
+      const at = Date.now();
+      this.#journal.append(runId, [
+        {
+          type: "event.received",
+          at,
+          eventId: crypto.randomUUID(),
+          name,
+          payload: encode(payload),
+        },
+      ]);
+      await this.#arm(at);
+    }
+    return { ok: true, run: this.#detail() };
+  }
+
+  /** A child run finished: wake up and replay so the parent sees its outcome. */
+  async childFinished(_childRunId: string): Promise<void> {
+    await this.#arm(Date.now());
+  }
+
+  // ——— Alarm and execution ———
+
+  override async alarm(): Promise<void> {
+    const runId = this.#meta("run_id");
+    if (runId === undefined) return;
+    const record = foldJournal(this.#journal.read(runId));
+    if (record.finished === undefined) {
+      const wakeAt = Number(this.#meta("wake_at") ?? "0");
+      if (wakeAt <= Date.now()) await this.#drive(runId);
+    }
+    await this.#flushAndRearm();
+  }
+
+  /** Runs the executor until the run finishes or suspends; one execution at a time. */
+  async #drive(runId: string): Promise<void> {
+    if (this.#driving !== undefined) {
+      this.#again = true;
+      return this.#driving;
+    }
+    this.#driving = (async () => {
+      do {
+        this.#again = false;
+        await this.#executeOnce(runId);
+      } while (this.#again);
+    })();
+    try {
+      await this.#driving;
+    } finally {
+      this.#driving = undefined;
+    }
+  }
+
+  async #executeOnce(runId: string): Promise<void> {
+    const flowName = this.#meta("flow_name") ?? "";
+    const flow = this.registry.get(flowName);
+    if (flow === undefined) {
+      this.#logs.write({
+        runId,
+        source: "weir.worker",
+        level: "ERROR",
+        message: `This Worker has no flow named '${flowName}'; the run waits until one is deployed`,
+        timestamp: Date.now(),
+      });
+      return;
+    }
+    // If this object dies mid-run, the watchdog alarm resumes the run from its journal.
+    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    this.#setMeta("wake_at", String(Date.now() + WATCHDOG_MS));
+    const limit = Number(this.env.WEIR_RESULT_INLINE_LIMIT ?? "131072");
+    const host = resolveHost(
+      {
+        journal: this.#journal,
+        clock: systemClock,
+        cache: new D1CacheStore(this.env.DB),
+        results: new R2ResultStore(this.env.RESULTS),
+        logs: this.#logs,
+        console: false,
+        mode: "suspend",
+        resultInlineLimit: Number.isFinite(limit) ? limit : 131072,
+      },
+      durableSubflows(this.env),
+    );
+    const lifecycle = new RunLifecycle(flow, host, runId, undefined);
+    this.#live = lifecycle;
+    let report: Awaited<ReturnType<RunLifecycle["run"]>>;
+    try {
+      report = await lifecycle.run();
+    } finally {
+      this.#live = undefined;
+    }
+    if (report.status === "suspended") {
+      this.#setMeta("wake_at", String(report.wakeAt ?? Number.MAX_SAFE_INTEGER));
+      return;
+    }
+    this.#setMeta("wake_at", String(Number.MAX_SAFE_INTEGER));
+  }
+
+  async #flushAndRearm(): Promise<void> {
+    const { retryAt } = await this.#outbox.flush(Date.now(), (message) => this.#deliver(message));
+    const runId = this.#meta("run_id");
+    const finished =
+      runId === undefined || foldJournal(this.#journal.read(runId)).finished !== undefined;
+    const wakeAt = finished ? undefined : Number(this.#meta("wake_at") ?? "0");
+    const candidates = [retryAt, wakeAt].filter(
+      (t): t is number => t !== undefined && t < Number.MAX_SAFE_INTEGER,
+    );
+    if (candidates.length === 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.min(...candidates));
+  }
+
+  /** Makes the run due at `at` and arms the alarm no later than that. */
+  async #arm(at: number): Promise<void> {
+    // A wake-up that arrives mid-execution must not be overwritten when that execution ends.
+    if (this.#driving !== undefined) this.#again = true;
+    this.#setMeta("wake_at", String(at));
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  async #deliver(message: OutboxMessage): Promise<void> {
+    if (message.kind === "index") return upsertRunSummary(this.env.DB, message.summary);
+    const parent = runObject(this.env, message.parentRunId);
+    await parent.childFinished(message.childRunId);
+  }
+
+  // ——— Journal side effects: outbox and live feed ———
+
+  #onAppend(runId: string, entries: readonly JournalEntry[]): void {
+    this.#broadcast({ type: "journal", runId, entries });
+    if (!entries.some((e) => e.type === "run.state" || e.type === "run.created")) return;
+    const all = this.#journal.read(runId);
+    const summary: RunSummary = runSummary(all, {
+      idempotencyKey: this.#meta("idempotency_key") ?? null,
+      deploymentId: this.#meta("deployment_id") ?? null,
+    });
+    this.#outbox.enqueue({ kind: "index", summary });
+    const finished = entries.some((e) => e.type === "run.finished");
+    if (finished && summary.parentRunId !== null) {
+      this.#outbox.enqueue({
+        kind: "notify-parent",
+        parentRunId: summary.parentRunId,
+        childRunId: runId,
+      });
+    }
+  }
+
+  // ——— Live feed (WebSocket, hibernation API) ———
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json(
+        { error: { code: "bad_request", message: "This endpoint takes a WebSocket upgrade" } },
+        { status: 426 },
+      );
+    }
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    const detail = this.view();
+    pair[1].send(JSON.stringify({ type: "snapshot", run: detail ?? null }));
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    if (message === "snapshot")
+      ws.send(JSON.stringify({ type: "snapshot", run: this.view() ?? null }));
+  }
+
+  override webSocketClose(ws: WebSocket, code: number): void {
+    ws.close(code, "closing");
+  }
+
+  #broadcast(message: unknown): void {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    const text = JSON.stringify(message);
+    for (const ws of sockets) {
+      try {
+        ws.send(text);
+      } catch {
+        // A socket closing as we send: the client reconnects and asks for a snapshot.
+      }
+    }
+  }
+
+  // ——— Helpers ———
+
+  #detail(): RunDetail {
+    return runDetail(this.#journal.read(this.#meta("run_id") ?? ""));
+  }
+
+  #meta(key: string): string | undefined {
+    if (!this.#initialized) return undefined;
+    return this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key)
+      .toArray()[0]?.value;
+  }
+
+  #setMeta(key: string, value: string): void {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
+  }
+}
+
+function isInitialized(storage: DurableObjectStorage): boolean {
+  return (
+    storage.sql
+      .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
+      .toArray().length > 0
+  );
+}
+
+function notFound(): RunChange {
+  return { ok: false, code: "not_found", message: "No such run" };
+}
+
+function conflict(message: string): RunChange {
+  return { ok: false, code: "conflict", message };
+}

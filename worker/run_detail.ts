@@ -1,0 +1,197 @@
+/**
+ * A run's journal turned into the JSON the API answers with: the run, its state history, its
+ * parameters and result (or a reference to it), its task runs, subflow runs and waits, and
+ * the graph the UI draws.
+ *
+ * @module
+ */
+
+import {
+  decode,
+  foldJournal,
+  type JournalEntry,
+  type ResultRef,
+  type SerializedError,
+  type State,
+  type StepKind,
+} from "../runtime/mod.ts";
+import type { RunSummary } from "./storage/outbox.ts";
+
+/** A step of a run, as JSON. */
+export interface StepDetail {
+  readonly id: string;
+  readonly kind: StepKind;
+  readonly name: string;
+  readonly runName: string;
+  readonly state: State;
+  readonly stateHistory: readonly State[];
+  readonly attempts: number;
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+  readonly cached: boolean;
+  readonly childRunId: string | null;
+  readonly parentStepId: string | null;
+  readonly inputs: readonly string[];
+  readonly tags: readonly string[];
+  readonly error: SerializedError | null;
+}
+
+/** A run, as JSON. */
+export interface RunDetail {
+  readonly id: string;
+  readonly flowName: string;
+  readonly name: string;
+  readonly parentRunId: string | null;
+  readonly parentStepId: string | null;
+  readonly tags: readonly string[];
+  readonly parameters: unknown;
+  readonly state: State | null;
+  readonly stateHistory: readonly State[];
+  readonly retries: number;
+  readonly result: unknown;
+  readonly resultRef: ResultRef | null;
+  readonly error: SerializedError | null;
+  readonly taskRuns: readonly StepDetail[];
+  readonly subflowRuns: readonly StepDetail[];
+  readonly steps: readonly StepDetail[];
+}
+
+/**
+ * Builds a run's detail from its journal.
+ *
+ * @example
+ * ```ts
+ * const detail = runDetail(journal.read(runId));
+ * ```
+ * @throws {RangeError} when the journal is empty.
+ */
+export function runDetail(entries: readonly JournalEntry[]): RunDetail {
+  const record = foldJournal(entries);
+  const info = record.info;
+  if (info === undefined) throw new RangeError("This run's journal is empty");
+  const steps: StepDetail[] = [...record.steps.values()].map((step) => {
+    const dot = step.stepId.lastIndexOf(".");
+    return {
+      id: step.stepId,
+      kind: step.kind,
+      name: step.name,
+      runName: step.runName,
+      state: step.state,
+      stateHistory: step.states,
+      attempts: step.attempt,
+      startedAt: step.startedAt,
+      endedAt: step.endedAt ?? null,
+      cached: step.cached,
+      childRunId: step.childRunId ?? null,
+      parentStepId: dot === -1 ? null : step.stepId.slice(0, dot),
+      inputs: step.inputs,
+      tags: step.tags,
+      error: step.outcome !== undefined && !step.outcome.ok ? step.outcome.error : null,
+    };
+  });
+  const finished = record.finished;
+  return {
+    id: info.id,
+    flowName: info.flowName,
+    name: info.name,
+    parentRunId: info.parentRunId ?? null,
+    parentStepId: info.parentStepId ?? null,
+    tags: info.tags,
+    parameters: decode(info.parameters),
+    state: record.state ?? null,
+    stateHistory: record.states,
+    retries: record.retries,
+    result: finished?.value === undefined ? null : (decode(finished.value) ?? null),
+    resultRef: finished?.ref ?? null,
+    error: finished?.error ?? null,
+    taskRuns: steps.filter((s) => s.kind === "task"),
+    subflowRuns: steps.filter((s) => s.kind === "subflow"),
+    steps,
+  };
+}
+
+/**
+ * The run's row for the D1 index.
+ *
+ * @example
+ * ```ts
+ * outbox.enqueue({ kind: "index", summary: runSummary(entries, meta) });
+ * ```
+ */
+export function runSummary(
+  entries: readonly JournalEntry[],
+  meta: { idempotencyKey: string | null; deploymentId: string | null },
+): RunSummary {
+  const record = foldJournal(entries);
+  const info = record.info;
+  if (info === undefined) throw new RangeError("This run's journal is empty");
+  const created = entries[0]?.at ?? 0;
+  const last = entries[entries.length - 1]?.at ?? created;
+  const started = record.states.find((s) => s.type === "RUNNING")?.timestamp ?? null;
+  const state = record.state;
+  const final =
+    state !== undefined && ["COMPLETED", "FAILED", "CANCELLED", "CRASHED"].includes(state.type);
+  return {
+    id: info.id,
+    flowName: info.flowName,
+    name: info.name,
+    deploymentId: meta.deploymentId,
+    parentRunId: info.parentRunId ?? null,
+    stateType: state?.type ?? "PENDING",
+    stateName: state?.name ?? "Pending",
+    tags: info.tags,
+    idempotencyKey: meta.idempotencyKey,
+    createdAt: created,
+    updatedAt: last,
+    scheduledAt: info.scheduledAt ?? null,
+    startedAt: started,
+    endedAt: final ? (state?.timestamp ?? null) : null,
+    version: entries.length,
+  };
+}
+
+/** A node of the run graph. */
+export interface GraphNode {
+  readonly id: string;
+  readonly kind: StepKind;
+  readonly label: string;
+  readonly state: State;
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+  readonly childRunId: string | null;
+}
+
+/** An edge of the run graph: data flowing from one step to another, or a group to its member. */
+export interface GraphEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: "data" | "contains";
+}
+
+/**
+ * The run graph: steps as nodes; edges where one step's result was passed to another, and
+ * from each group to its members.
+ *
+ * @example
+ * ```ts
+ * const { nodes, edges } = runGraph(runDetail(entries));
+ * ```
+ */
+export function runGraph(detail: RunDetail): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const nodes = detail.steps.map((step) => ({
+    id: step.id,
+    kind: step.kind,
+    label: step.runName,
+    state: step.state,
+    startedAt: step.startedAt,
+    endedAt: step.endedAt,
+    childRunId: step.childRunId,
+  }));
+  const edges: GraphEdge[] = [];
+  for (const step of detail.steps) {
+    for (const input of step.inputs) edges.push({ from: input, to: step.id, kind: "data" });
+    if (step.parentStepId !== null)
+      edges.push({ from: step.parentStepId, to: step.id, kind: "contains" });
+  }
+  return { nodes, edges };
+}

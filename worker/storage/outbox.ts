@@ -1,0 +1,140 @@
+/**
+ * The outbox: what a run's Durable Object owes the rest of the system (its row in the D1 run
+ * index, a "my child finished" call to its parent run). Rows are written in the same
+ * transaction as the journal entries that cause them and delivered afterwards, retried with
+ * backoff from the object's alarm, so a D1 or network failure delays an index update but never
+ * loses it.
+ *
+ * @module
+ */
+
+/** A run's row in the D1 index. */
+export interface RunSummary {
+  readonly id: string;
+  readonly flowName: string;
+  readonly name: string;
+  readonly deploymentId: string | null;
+  readonly parentRunId: string | null;
+  readonly stateType: string;
+  readonly stateName: string;
+  readonly tags: readonly string[];
+  readonly idempotencyKey: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly scheduledAt: number | null;
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+  /** The journal length when the summary was taken: newer wins. */
+  readonly version: number;
+}
+
+/** What the outbox delivers. */
+export type OutboxMessage =
+  | { readonly kind: "index"; readonly summary: RunSummary }
+  | { readonly kind: "notify-parent"; readonly parentRunId: string; readonly childRunId: string };
+
+/** How the outbox delivers a message; throws to retry later. */
+export type Deliver = (message: OutboxMessage) => Promise<void>;
+
+const BACKOFF_MS = [1_000, 5_000, 15_000, 60_000, 300_000] as const;
+
+/**
+ * The outbox table of one Durable Object.
+ *
+ * @example
+ * ```ts
+ * outbox.enqueue({ kind: "index", summary });
+ * const { retryAt } = await outbox.flush(Date.now(), deliver);
+ * ```
+ */
+export class Outbox {
+  constructor(readonly storage: DurableObjectStorage) {}
+
+  /** Adds a message. An index update replaces any undelivered older one for the same run. */
+  enqueue(message: OutboxMessage): void {
+    const sql = this.storage.sql;
+    if (message.kind === "index") sql.exec("DELETE FROM outbox WHERE kind = 'index'");
+    sql.exec(
+      "INSERT INTO outbox (kind, payload) VALUES (?, ?)",
+      message.kind,
+      JSON.stringify(message),
+    );
+  }
+
+  /** Messages not yet delivered. */
+  pending(): number {
+    return this.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  }
+
+  /**
+   * Delivers every due message in order; failures are kept with a later attempt time.
+   * Resolves to the earliest time a kept message is due, if any.
+   */
+  async flush(now: number, deliver: Deliver): Promise<{ retryAt?: number }> {
+    const sql = this.storage.sql;
+    const due = sql
+      .exec<{ seq: number; payload: string; attempts: number }>(
+        "SELECT seq, payload, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY seq",
+        now,
+      )
+      .toArray();
+    for (const row of due) {
+      try {
+        await deliver(JSON.parse(row.payload) as OutboxMessage);
+        sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+      } catch (error) {
+        const delay = BACKOFF_MS[Math.min(row.attempts, BACKOFF_MS.length - 1)] ?? 300_000;
+        sql.exec(
+          "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?",
+          now + delay,
+          String(error),
+          row.seq,
+        );
+      }
+    }
+    const next = sql
+      .exec<{ at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM outbox")
+      .one().at;
+    return next === null ? {} : { retryAt: next };
+  }
+}
+
+/**
+ * Writes a run's summary to the D1 index; an older version never overwrites a newer one.
+ *
+ * @example
+ * ```ts
+ * await upsertRunSummary(env.DB, summary);
+ * ```
+ */
+export async function upsertRunSummary(db: D1Database, s: RunSummary): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO runs (id, flow_name, name, deployment_id, parent_run_id, state_type, state_name,
+         tags, idempotency_key, created_at, updated_at, scheduled_at, started_at, ended_at, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, state_type = excluded.state_type,
+         state_name = excluded.state_name, tags = excluded.tags, updated_at = excluded.updated_at,
+         scheduled_at = excluded.scheduled_at, started_at = excluded.started_at,
+         ended_at = excluded.ended_at, version = excluded.version
+       WHERE excluded.version > runs.version`,
+    )
+    .bind(
+      s.id,
+      s.flowName,
+      s.name,
+      s.deploymentId,
+      s.parentRunId,
+      s.stateType,
+      s.stateName,
+      JSON.stringify(s.tags),
+      s.idempotencyKey,
+      s.createdAt,
+      s.updatedAt,
+      s.scheduledAt,
+      s.startedAt,
+      s.endedAt,
+      s.version,
+    )
+    .run();
+}

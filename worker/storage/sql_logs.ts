@@ -1,0 +1,79 @@
+/**
+ * The log sink port on Durable Object SQLite: each record is a row, written synchronously, so a
+ * line is stored before the step that wrote it is journaled.
+ *
+ * @module
+ */
+
+import type { LogLevelName, LogRecord, LogSink } from "../../runtime/mod.ts";
+import { LogLevel } from "../../runtime/mod.ts";
+
+/** A stored log line with its cursor. */
+export interface StoredLog extends LogRecord {
+  /** Pass as `after` to read the lines that follow. */
+  readonly cursor: number;
+}
+
+/**
+ * A {@link LogSink} in the object's SQLite database.
+ *
+ * @example
+ * ```ts
+ * const logs = new SqlLogSink(ctx.storage);
+ * logs.read({ after: 0, limit: 100 });
+ * ```
+ */
+export class SqlLogSink implements LogSink {
+  constructor(
+    readonly storage: DurableObjectStorage,
+    readonly onWrite: (log: StoredLog) => void = () => {},
+  ) {}
+
+  write(record: LogRecord): void {
+    const row = this.storage.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO logs (run_id, step_id, level, source, message, timestamp) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+        record.runId,
+        record.stepId ?? null,
+        record.level,
+        record.source,
+        record.message,
+        record.timestamp,
+      )
+      .one();
+    this.onWrite({ ...record, cursor: row.seq });
+  }
+
+  /** Lines after a cursor, at or above a level, oldest first. */
+  read(options: { after?: number; minLevel?: LogLevelName; limit?: number } = {}): StoredLog[] {
+    const min = LogLevel[options.minLevel ?? "DEBUG"];
+    const levels = (Object.keys(LogLevel) as LogLevelName[]).filter((l) => LogLevel[l] >= min);
+    const rows = this.storage.sql
+      .exec<{
+        seq: number;
+        run_id: string;
+        step_id: string | null;
+        level: LogLevelName;
+        source: string;
+        message: string;
+        timestamp: number;
+      }>(
+        `SELECT seq, run_id, step_id, level, source, message, timestamp FROM logs
+         WHERE seq > ? AND level IN (${levels.map(() => "?").join(",")})
+         ORDER BY seq LIMIT ?`,
+        options.after ?? 0,
+        ...levels,
+        options.limit ?? 200,
+      )
+      .toArray();
+    return rows.map((row) => ({
+      cursor: row.seq,
+      runId: row.run_id,
+      ...(row.step_id === null ? {} : { stepId: row.step_id }),
+      level: row.level,
+      source: row.source,
+      message: row.message,
+      timestamp: row.timestamp,
+    }));
+  }
+}

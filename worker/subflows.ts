@@ -1,0 +1,37 @@
+/**
+ * Subflows on Durable Objects: each child run lives in its own object. The parent asks the
+ * child to start (idempotently, by the child's journaled run id) and suspends; when the child
+ * finishes, its outbox tells the parent, whose replay then finds the child's outcome.
+ *
+ * @module
+ */
+
+import type { SubflowRunner } from "../runtime/mod.ts";
+import type { WeirEnv } from "./env.ts";
+import { runObject } from "./rpc.ts";
+
+/**
+ * A {@link SubflowRunner} that runs each child in its own flow-run object.
+ *
+ * @example
+ * ```ts
+ * resolveHost({ mode: "suspend", ... }, durableSubflows(env));
+ * ```
+ */
+export function durableSubflows(env: WeirEnv): SubflowRunner {
+  return {
+    async run(request) {
+      const child = runObject(env, request.runId);
+      const status = await child.startChild({
+        runId: request.runId,
+        flowName: request.flow.flowName,
+        params: request.params,
+        parentRunId: request.parentRunId,
+        parentStepId: request.parentStepId,
+        ...(request.name === undefined ? {} : { name: request.name }),
+        ...(request.tags === undefined ? {} : { tags: request.tags }),
+      });
+      return status;
+    },
+  };
+}
