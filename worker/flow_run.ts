@@ -197,7 +197,8 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     if (runId === undefined) return notFound();
     const record = foldJournal(this.#journal.read(runId));
     const type = record.state?.type;
-    if (record.finished === undefined || type === "COMPLETED") {
+    const retryable = type === "FAILED" || type === "CANCELLED" || type === "CRASHED";
+    if (!retryable || (record.finished === undefined && type !== "CRASHED")) {
       return conflict(
         `Run '${runId}' is ${record.state?.name ?? "new"}; only a failed, crashed or cancelled run can be retried`,
       );

@@ -163,6 +163,9 @@ export class RunLifecycle {
     try {
       return await this.#run();
     } finally {
+      // Requests after this go to the journal: a stopped execution must not act on them.
+      this.#running = false;
+      this.#current = undefined;
       this.#resolveFirstExecution();
     }
   }
@@ -193,12 +196,6 @@ export class RunLifecycle {
   /** Requests cancellation of the run. */
   async cancel(reason = "Cancelled by request"): Promise<void> {
     const exec = await this.#live();
-    // A finished run stays as it ended.
-    const finished =
-      exec !== undefined
-        ? exec.record.finished !== undefined
-        : foldJournal(await this.host.journal.read(this.runId)).finished !== undefined;
-    if (finished) return;
     const at = this.host.clock.now();
     const entries: JournalEntry[] = [
       { type: "run.cancel", at, reason },
@@ -207,9 +204,14 @@ export class RunLifecycle {
     if (exec !== undefined) {
       await exec.append(entries);
       exec.abort.abort(new CancelledError(reason));
-    } else {
-      await this.host.journal.append(this.runId, entries);
+      return;
     }
+    // No execution in this process: record the request; the next execution finishes the run
+    // as Cancelled. A finished run cannot be cancelled.
+    const record = foldJournal(await this.host.journal.read(this.runId));
+    if (record.info === undefined || record.finished !== undefined || record.cancel !== undefined)
+      return;
+    await this.host.journal.append(this.runId, entries);
   }
 
   /** Sends an event to the run. */
