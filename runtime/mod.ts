@@ -40,12 +40,7 @@ export {
 } from "./console_capture.ts";
 export type { FlowContext, TaskContext } from "./context.ts";
 export { type Duration, formatMillis, toMillis } from "./duration.ts";
-export {
-  type CreateRun,
-  type ExecutionReport,
-  RunLifecycle,
-  runCreation,
-} from "./engine/executor.ts";
+export { type ExecutionReport, RunLifecycle } from "./engine/executor.ts";
 export {
   type ChildRunOutcome,
   type ChildRunRequest,
@@ -53,6 +48,7 @@ export {
   resolveHost,
   type SubflowRunner,
 } from "./engine/host.ts";
+export { type CreateRun, runCreation } from "./engine/run_creation.ts";
 export {
   applyEntry,
   foldJournal,

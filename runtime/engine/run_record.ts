@@ -127,6 +127,10 @@ export function applyEntry(record: RunRecord, entry: JournalEntry): void {
       return;
     case "run.retry":
       record.retries = entry.attempt;
+      // Retrying a finished run (a Cancelled one, say) starts it afresh: the cancellation of
+      // the attempt before does not carry over, else it would be cancelled again at once. A
+      // flow-level retry of an unfinished run keeps a pending cancellation.
+      if (record.finished !== undefined) record.cancel = undefined;
       record.finished = undefined;
       record.attemptStartedAt = undefined;
       for (const step of record.steps.values()) {

@@ -10,8 +10,9 @@ import { deserializeError, FlowRunError } from "../errors.ts";
 import type { AnyFlow, FinalState } from "../flow_types.ts";
 import type { RunHandle, RunOptions } from "../run_options.ts";
 import { formatState } from "../states.ts";
-import { type CreateRun, type ExecutionReport, RunLifecycle } from "./executor.ts";
+import { type ExecutionReport, RunLifecycle } from "./executor.ts";
 import { type Host, resolveHost, type SubflowRunner } from "./host.ts";
+import type { CreateRun } from "./run_creation.ts";
 
 /**
  * Runs each subflow in this process, with its parent's ports and an abort signal tied to the
