@@ -75,27 +75,77 @@ export function createLogger(
   sink: LogSink,
   now: () => number,
   base: { runId: string; stepId?: string; source: string },
-  enabled: () => boolean = () => true,
+  enabled: () => boolean = ALWAYS,
 ): Logger {
-  const emit = (level: LogLevelName) => (message: string) => {
-    if (!enabled()) return;
-    const record: { -readonly [K in keyof LogRecord]: LogRecord[K] } = {
-      runId: base.runId,
-      source: base.source,
-      level,
-      message: String(message),
-      timestamp: now(),
-    };
-    if (base.stepId !== undefined) record.stepId = base.stepId;
-    sink.write(record);
-  };
+  return new RecordLogger(sink, now, base, enabled);
+}
+
+const ALWAYS = () => true;
+
+/**
+ * A logger whose methods work detached (`const { info } = logger`), for user code.
+ *
+ * @example
+ * ```ts
+ * const { info } = boundLogger(logger);
+ * info("still logs");
+ * ```
+ */
+export function boundLogger(logger: Logger): Logger {
   return {
-    debug: emit("DEBUG"),
-    info: emit("INFO"),
-    warning: emit("WARNING"),
-    error: emit("ERROR"),
-    critical: emit("CRITICAL"),
+    debug: (message) => logger.debug(message),
+    info: (message) => logger.info(message),
+    warning: (message) => logger.warning(message),
+    error: (message) => logger.error(message),
+    critical: (message) => logger.critical(message),
   };
+}
+
+/** A logger that writes records: one object per step, methods on the prototype. */
+class RecordLogger implements Logger {
+  constructor(
+    readonly sink: LogSink,
+    readonly now: () => number,
+    readonly base: { runId: string; stepId?: string; source: string },
+    readonly enabled: () => boolean,
+  ) {}
+  debug(message: string): void {
+    this.#emit("DEBUG", message);
+  }
+  info(message: string): void {
+    this.#emit("INFO", message);
+  }
+  warning(message: string): void {
+    this.#emit("WARNING", message);
+  }
+  error(message: string): void {
+    this.#emit("ERROR", message);
+  }
+  critical(message: string): void {
+    this.#emit("CRITICAL", message);
+  }
+  #emit(level: LogLevelName, message: string): void {
+    if (!this.enabled()) return;
+    const base = this.base;
+    const record: LogRecord =
+      base.stepId === undefined
+        ? {
+            runId: base.runId,
+            source: base.source,
+            level,
+            message: String(message),
+            timestamp: this.now(),
+          }
+        : {
+            runId: base.runId,
+            stepId: base.stepId,
+            source: base.source,
+            level,
+            message: String(message),
+            timestamp: this.now(),
+          };
+    this.sink.write(record);
+  }
 }
 
 /**

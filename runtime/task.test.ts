@@ -716,10 +716,14 @@ describe(".submit()", () => {
   test("submitted tasks run concurrently; their handles give results, once", async () => {
     const events: string[] = [];
     let calls = 0;
+    let started = 0;
     const work = task({ name: "work" }, async (label: string) => {
       calls++;
+      started++;
       events.push(`start ${label}`);
-      for (let i = 0; i < 3; i++) await Promise.resolve();
+      // Wait (a bounded number of macrotasks) until both have started: only concurrent
+      // tasks get past this with both starts recorded first.
+      for (let i = 0; i < 100 && started < 2; i++) await new Promise((r) => setTimeout(r, 0));
       events.push(`end ${label}`);
       return label.toUpperCase();
     });

@@ -10,6 +10,7 @@
 import { abortReason } from "../clock.ts";
 import type { FlowContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
+import { boundLogger } from "../logs.ts";
 import { uuidFrom } from "../random.ts";
 import { Failed, Running } from "../states.ts";
 import { type Command, isCommand } from "../step.ts";
@@ -54,7 +55,7 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
     parentRunId: record.info?.parentRunId,
     tags: record.info?.tags ?? [],
     attempt: record.retries + 1,
-    logger: exec.flowLogger,
+    logger: boundLogger(exec.flowLogger),
     get isReplaying() {
       return exec.isReplaying;
     },

@@ -22,6 +22,8 @@ import {
   type StepOutcomeRecord,
 } from "./run_record.ts";
 
+const DONE: Promise<void> = Promise.resolve();
+
 /** How a step ended, as the flow body sees it. */
 export type Outcome =
   | { readonly ok: true; readonly value: unknown; readonly at: number; readonly state: State }
@@ -64,6 +66,9 @@ export class Execution {
   #taskCounters = new Map<string, number>();
   #eventWaiters: EventWaiter[] = [];
   #pendingLogs: LogRecord[] = [];
+  /** Log records wait here until the next journal append. */
+  readonly #buffer = { write: (record: LogRecord) => this.#pendingLogs.push(record) };
+  readonly #now = () => this.now();
 
   constructor(
     readonly flow: AnyFlow,
@@ -100,24 +105,51 @@ export class Execution {
 
   /** A logger for one step's records, e.g. "Task run 'fetch-fact-0'". */
   stepLogger(stepId: string, source: string): Logger {
-    return createLogger({ write: (r) => this.#pendingLogs.push(r) }, () => this.now(), {
-      runId: this.runId,
-      stepId,
-      source,
-    });
+    return createLogger(this.#buffer, this.#now, { runId: this.runId, stepId, source });
   }
 
   /** Hands buffered log records to the sink and waits until it has them. */
   async flushLogs(): Promise<void> {
     if (this.#pendingLogs.length === 0) return;
-    const records = this.#pendingLogs;
-    this.#pendingLogs = [];
-    for (const record of records) this.host.logs.write(record);
+    this.#writeLogs();
     await this.host.logs.flush?.();
   }
 
-  /** Journals entries (logs first), then applies them to the record. */
-  async append(entries: readonly JournalEntry[]): Promise<void> {
+  #writeLogs(): void {
+    const records = this.#pendingLogs;
+    this.#pendingLogs = [];
+    for (const record of records) this.host.logs.write(record);
+  }
+
+  /**
+   * Journals entries (logs first), then applies them to the record. When the sink needs no
+   * flush and the journal stores synchronously (in memory, Durable Object SQLite), this does
+   * its work before returning, with no extra promise per step.
+   */
+  append(entries: readonly JournalEntry[]): Promise<void> {
+    if (this.host.logs.flush === undefined) {
+      if (this.#pendingLogs.length > 0) this.#writeLogs();
+      const stored = this.host.journal.append(this.runId, entries);
+      if (stored === undefined) {
+        for (const entry of entries) applyEntry(this.record, entry);
+        return DONE;
+      }
+      return this.#applyAfter(stored, entries);
+    }
+    return this.#appendAsync(entries);
+  }
+
+  async #applyAfter(stored: Promise<void> | void, entries: readonly JournalEntry[]): Promise<void> {
+    this.activity.enter();
+    try {
+      await stored;
+      for (const entry of entries) applyEntry(this.record, entry);
+    } finally {
+      this.activity.leave();
+    }
+  }
+
+  async #appendAsync(entries: readonly JournalEntry[]): Promise<void> {
     this.activity.enter();
     try {
       await this.flushLogs();

@@ -348,8 +348,9 @@ export class RunLifecycle {
         }
       }
     }
-    const log = state.type === "COMPLETED" ? exec.engineLogger.info : exec.engineLogger.error;
-    log(`Finished in state ${formatState(state)}`);
+    if (state.type === "COMPLETED")
+      exec.engineLogger.info(`Finished in state ${formatState(state)}`);
+    else exec.engineLogger.error(`Finished in state ${formatState(state)}`);
     await exec.append([...closing, finished, { type: "run.state", at, state }]);
     await this.#hooks(record, state, error);
     await exec.flushLogs();

@@ -9,7 +9,7 @@ import { captureConsole } from "../console_capture.ts";
 import type { TaskContext } from "../context.ts";
 import { formatMillis, toMillis } from "../duration.ts";
 import { TimeoutError } from "../errors.ts";
-import type { Logger } from "../logs.ts";
+import { boundLogger, type Logger } from "../logs.ts";
 import type { AnyTask } from "../task_types.ts";
 import type { Execution } from "./execution.ts";
 
@@ -42,6 +42,7 @@ export async function invoke(
   // Its AbortSignal (ctx.signal) is made only if the task reads it: creating an AbortController
   // (or an AbortSignal.any) costs microseconds in Node, more than the rest of a step.
   let stopped: { readonly reason: unknown } | undefined;
+  let userLogger: Logger | undefined;
   let attemptAbort: AbortController | undefined;
   let timedOut = false;
   let finish!: (result: InvokeResult) => void;
@@ -74,7 +75,11 @@ export async function invoke(
       }
       return attemptAbort.signal;
     },
-    logger,
+    // Made on first use: most tasks never log, and a detachable logger costs closures.
+    get logger() {
+      userLogger ??= boundLogger(logger);
+      return userLogger;
+    },
     tags: task.options.tags ?? [],
   };
   const call = async () => task.fn.apply(ctx, args as unknown[]);
