@@ -391,7 +391,14 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {
-    ws.close(code, "closing");
+    // Completes the closing handshake. 1005 (the client gave no code), 1006 (the connection
+    // dropped) and 1015 are reserved: sending one back throws, so answer those with 1000.
+    const reply = code === 1005 || code === 1006 || code === 1015 ? 1000 : code;
+    try {
+      ws.close(reply, "closing");
+    } catch {
+      // Already closed.
+    }
   }
 
   #broadcast(message: unknown): void {

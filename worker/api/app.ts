@@ -5,7 +5,7 @@
  * @module
  */
 
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { WeirEnv } from "../env.ts";
@@ -14,6 +14,7 @@ import { bearerAuth } from "./auth.ts";
 import { ApiError, errorResponse, fieldOf } from "./errors.ts";
 import { flowRoutes } from "./routes_flows.ts";
 import { liveRoute, runRoutes } from "./routes_runs.ts";
+import { errors } from "./schemas.ts";
 
 /** Request bodies above this size are refused with 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -76,8 +77,24 @@ export function createApi(registry: FlowRegistry): OpenAPIHono<{ Bindings: WeirE
     }),
   );
 
-  app.get("/api/health", (c) =>
-    c.json({ status: "ok", flows: registry.list().length, time: Date.now() }),
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/health",
+      summary: "Whether the API answers, and how many flows it can run",
+      responses: {
+        200: {
+          description: "The API is up",
+          content: {
+            "application/json": {
+              schema: z.object({ status: z.literal("ok"), flows: z.number(), time: z.number() }),
+            },
+          },
+        },
+        ...errors(401),
+      },
+    }),
+    (c) => c.json({ status: "ok" as const, flows: registry.list().length, time: Date.now() }, 200),
   );
   flowRoutes(app, registry);
   runRoutes(app);

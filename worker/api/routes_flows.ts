@@ -20,6 +20,19 @@ const FlowNameParam = z.object({
     .openapi({ param: { name: "name", in: "path" }, example: "cat-fact" }),
 });
 
+/** JSON with object keys sorted, so `{a, b}` and `{b, a}` compare equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
+      : v,
+  );
+}
+
 /** A flow as the API shows it. */
 export function describeFlow(flow: AnyFlow): z.infer<typeof FlowSchema> {
   let parametersSchema: Record<string, unknown> | null = null;
@@ -112,9 +125,11 @@ export function flowRoutes(app: OpenAPIHono<{ Bindings: WeirEnv }>, registry: Fl
     }),
     async (c) => {
       const flow = flowOr404(registry, c.req.valid("param").name);
-      const body = c.req.valid("json");
+      // Without a body (it is optional) the validator gives `{}`, not the schema's defaults.
+      const body = c.req.valid("json") ?? {};
+      const parameters = body.parameters ?? {};
       try {
-        await flow.validate(body.parameters);
+        await flow.validate(parameters);
       } catch (error) {
         if (error instanceof ParameterValidationError) {
           throw new ApiError(
@@ -135,13 +150,13 @@ export function flowRoutes(app: OpenAPIHono<{ Bindings: WeirEnv }>, registry: Fl
         runId,
         flowName: flow.flowName,
         // The raw parameters are journaled; the flow re-validates them when it runs.
-        params: body.parameters,
+        params: parameters,
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.tags === undefined ? {} : { tags: body.tags }),
         ...(scheduledAt === undefined ? {} : { scheduledAt }),
         ...(body.idempotencyKey === undefined ? {} : { idempotencyKey: body.idempotencyKey }),
       });
-      if (!created && JSON.stringify(run.parameters) !== JSON.stringify(body.parameters)) {
+      if (!created && canonicalJson(run.parameters) !== canonicalJson(parameters)) {
         throw new ApiError(
           "conflict",
           `idempotencyKey '${body.idempotencyKey}' was already used for run '${run.id}' with other parameters`,

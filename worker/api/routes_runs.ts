@@ -355,4 +355,17 @@ export function liveRoute(app: App): void {
     }
     return stub.fetch(c.req.raw);
   });
+  // Documented by hand: a WebSocket upgrade has no JSON response for the validator to check.
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/api/runs/{id}/live",
+    summary: "Watch a run live over a WebSocket: a snapshot, then journal entries and log lines",
+    description:
+      'Needs `Upgrade: websocket`. The first message is `{ type: "snapshot", run }`; then `{ type: "journal", runId, entries }` and `{ type: "log", log }` as the run changes. Send `snapshot` for a fresh snapshot, `ping` for `pong`.',
+    request: { params: RunIdParam },
+    responses: {
+      101: { description: "Switching to the WebSocket protocol" },
+      ...errors(400, 401, 404),
+    },
+  });
 }

@@ -110,6 +110,11 @@ export const CreateRunBody = z
   .strict()
   .openapi("CreateRun");
 
+/** A time in a query string, where every value is a string: epoch ms digits or ISO 8601. */
+const queryTimestamp = z
+  .union([z.iso.datetime({ offset: true }), z.coerce.number().int().nonnegative()])
+  .openapi({ description: "Epoch ms or an ISO 8601 date-time" });
+
 /** GET /api/runs query. */
 export const ListRunsQuery = z.object({
   flow: z.string().optional(),
@@ -128,8 +133,8 @@ export const ListRunsQuery = z.object({
     ])
     .optional(),
   tag: z.string().optional(),
-  since: timestamp.optional(),
-  until: timestamp.optional(),
+  since: queryTimestamp.optional(),
+  until: queryTimestamp.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().optional(),
 });

@@ -100,5 +100,127 @@ export const failing = flow({ name: "failing" }, async function* ({ fail }: { fa
   return { a, b };
 });
 
+/**
+ * Hooks a test sets to act from inside a running task (same isolate as the Worker under
+ * test): `atCheckpoint` runs after a `checkpoint` task has counted its execution.
+ */
+export const testHooks: { atCheckpoint?: (key: string) => void } = {};
+
+async function db(): Promise<D1Database> {
+  const database = (env as unknown as { DB: D1Database }).DB;
+  await database.exec("CREATE TABLE IF NOT EXISTS gates (run_id TEXT PRIMARY KEY, open INTEGER)");
+  return database;
+}
+
+/** Opens a run's gate: its `gate` task stops failing. */
+export async function openGate(runId: string): Promise<void> {
+  await (await db())
+    .prepare(
+      "INSERT INTO gates (run_id, open) VALUES (?, 1) ON CONFLICT (run_id) DO UPDATE SET open = 1",
+    )
+    .bind(runId)
+    .run();
+}
+
+/** Fails (without retries) until the test opens the run's gate in D1. */
+export const gate = task({ name: "gate" }, async function (this: TaskContext, value: number) {
+  await count(`${this.flowRunId}/${this.taskRunName}`);
+  const row = await (await db())
+    .prepare("SELECT open FROM gates WHERE run_id = ?")
+    .bind(this.flowRunId)
+    .first<{ open: number }>();
+  if (row?.open !== 1) throw new NonRetryableError("the gate is closed");
+  return value * 10;
+});
+
+/** Counts its execution, then calls `testHooks.atCheckpoint` (which may reset the object). */
+export const checkpoint = task(
+  { name: "checkpoint" },
+  async function (this: TaskContext, value: number) {
+    const key = `${this.flowRunId}/${this.taskRunName}`;
+    await count(key);
+    testHooks.atCheckpoint?.(key);
+    return value + 100;
+  },
+);
+
+/** Fails at `gate` until the test opens the gate; then a retry through the API completes it. */
+export const gated = flow({ name: "gated" }, async function* (_params: Record<string, never>) {
+  const a = yield* add(1, 2);
+  const b = yield* gate(a);
+  return yield* add(a, b);
+});
+
+/** Sleeps `ms` milliseconds between two steps. */
+export const nap = flow(
+  { name: "nap", params: z.object({ ms: z.number().int().min(0) }) },
+  async function* ({ ms }) {
+    const a = yield* add(0, 1);
+    yield* sleep(`${ms}ms`);
+    return yield* add(a, 1);
+  },
+);
+
+/** Three steps, the middle one a checkpoint the test can reset the object from. */
+export const resettable = flow(
+  { name: "resettable" },
+  async function* (_params: Record<string, never>) {
+    const a = yield* add(1, 1);
+    const b = yield* checkpoint(a);
+    yield* sleep("5m");
+    const c = yield* add(b, 1);
+    return { a, b, c };
+  },
+);
+
+/** Waits for an event that may never come: times out after an hour. */
+export const impatient = flow(
+  { name: "impatient", tags: ["waits"] },
+  async function* (_params: Record<string, never>) {
+    return yield* waitForEvent<string>("go", { timeout: "1h" });
+  },
+);
+
+export const extract = task({ name: "extract" }, async function (this: TaskContext, n: number) {
+  await count(`${this.flowRunId}/${this.taskRunName}`);
+  return { rows: Array.from({ length: n }, (_, i) => i) };
+});
+
+export const double = task(
+  { name: "double" },
+  async function (this: TaskContext, data: { rows: number[] }) {
+    await count(`${this.flowRunId}/${this.taskRunName}`);
+    return { rows: data.rows.map((x) => x * 2) };
+  },
+);
+
+export const load = task(
+  { name: "load" },
+  async function (this: TaskContext, a: { rows: number[] }, b: { rows: number[] }) {
+    await count(`${this.flowRunId}/${this.taskRunName}`);
+    return [...a.rows, ...b.rows].reduce((x, y) => x + y, 0);
+  },
+);
+
+/** Results flow from step to step as objects, so the run graph has data edges. */
+export const etl = flow({ name: "etl" }, async function* ({ n }: { n: number }) {
+  const raw = yield* extract(n);
+  const doubled = yield* double(raw);
+  return yield* load(raw, doubled);
+});
+
 /** Every test flow. */
-export const testFlows = [sum, sleepy, retrying, approval, parent, fanOut, failing];
+export const testFlows = [
+  sum,
+  sleepy,
+  retrying,
+  approval,
+  parent,
+  fanOut,
+  failing,
+  gated,
+  nap,
+  resettable,
+  impatient,
+  etl,
+];

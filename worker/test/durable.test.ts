@@ -1,0 +1,489 @@
+// Durable behaviour of the flow-run Durable Object, driven deterministically: the clock is faked
+// a day ahead of workerd's (see helpers.ts), so no alarm fires by itself; each test moves the
+// clock and fires the object's alarm with runDurableObjectAlarm. Nothing waits on real time.
+import { runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  alarmOf,
+  api,
+  createRun,
+  drive,
+  executionsOf,
+  expectError,
+  fireAlarm,
+  getRun,
+  json,
+  post,
+  type Run,
+  states,
+  stubOf,
+  testEnv,
+  useFakeTime,
+} from "./helpers.ts";
+import { openGate, testHooks } from "./test_flows.ts";
+
+const clock = useFakeTime();
+
+function step(run: Run, runName: string) {
+  const found = run.steps.find((s) => s.runName === runName);
+  if (found === undefined) {
+    throw new Error(`No step ${runName} in ${run.steps.map((s) => s.runName).join(", ")}`);
+  }
+  return found;
+}
+
+describe("sleep", () => {
+  it("arms the alarm for the journaled wake time of a 10m sleep and completes once it passes", async () => {
+    const run = await createRun("sleepy");
+    expect(run.state.type).toBe("PENDING");
+    // Created: due now, and nothing has run yet (the fake clock keeps workerd from firing it).
+    expect(await alarmOf(run.id)).toBe(run.state.timestamp);
+    expect(await executionsOf(run.id)).toEqual({});
+
+    const sleeping = await drive(run.id);
+    expect(sleeping.state).toMatchObject({ type: "PAUSED", name: "Suspended" });
+    const sleep = step(sleeping, "sleep-1");
+    expect(sleep.state).toMatchObject({
+      type: "SCHEDULED",
+      scheduledTime: sleep.startedAt + 600_000,
+    });
+    const wakeAt = sleeping.state.scheduledTime as number;
+    expect(wakeAt).toBe(sleep.startedAt + 600_000);
+    expect(await alarmOf(run.id)).toBe(wakeAt);
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1 });
+
+    // An alarm firing before the wake time (a spurious wake-up) runs nothing and re-arms it.
+    clock.set(wakeAt - 1);
+    expect(await fireAlarm(run.id)).toBe(true);
+    expect((await getRun(run.id)).state.name).toBe("Suspended");
+    expect(await alarmOf(run.id)).toBe(wakeAt);
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1 });
+
+    clock.set(wakeAt);
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toBe(3);
+    expect(states(done.stateHistory)).toEqual([
+      "PENDING/Pending",
+      "RUNNING/Running",
+      "PAUSED/Suspended",
+      "RUNNING/Running",
+      "COMPLETED/Completed",
+    ]);
+    expect(step(done, "sleep-1").state.type).toBe("COMPLETED");
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "add-1": 1 });
+    // A finished run keeps no alarm.
+    expect(await alarmOf(run.id)).toBeNull();
+  });
+
+  it("completes a 1 ms sleep once the clock passes it", async () => {
+    const run = await createRun("nap", { parameters: { ms: 1 } });
+    const sleeping = await drive(run.id);
+    expect(sleeping.state.name).toBe("Suspended");
+    const wakeAt = step(sleeping, "sleep-1").startedAt + 1;
+    expect(sleeping.state.scheduledTime).toBe(wakeAt);
+    expect(await alarmOf(run.id)).toBe(wakeAt);
+    clock.advance(1);
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toBe(2);
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "add-1": 1 });
+  });
+
+  it("starts a scheduled run at its scheduled time, not before", async () => {
+    const scheduledAt = Date.now() + 3_600_000;
+    const run = await createRun("sum", { parameters: { n: 2 }, scheduledAt });
+    expect(run.state).toMatchObject({ type: "SCHEDULED", scheduledTime: scheduledAt });
+    expect(await alarmOf(run.id)).toBe(scheduledAt);
+    clock.set(scheduledAt - 1000);
+    await fireAlarm(run.id);
+    expect((await getRun(run.id)).state.type).toBe("SCHEDULED");
+    expect(await alarmOf(run.id)).toBe(scheduledAt);
+    expect(await executionsOf(run.id)).toEqual({});
+    clock.set(scheduledAt);
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toBe(3);
+  });
+});
+
+describe("retries", () => {
+  it("waits out each retry delay on the alarm, then completes", async () => {
+    const run = await createRun("retrying", { parameters: { failures: 2 } });
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const waiting = await drive(run.id);
+      const flaky = step(waiting, "flaky-0");
+      const failedAt = flaky.state.timestamp;
+      expect(flaky.state).toMatchObject({
+        type: "SCHEDULED",
+        name: "AwaitingRetry",
+        scheduledTime: failedAt + 30_000,
+      });
+      expect(waiting.state).toMatchObject({ name: "Suspended", scheduledTime: failedAt + 30_000 });
+      expect(await alarmOf(run.id)).toBe(failedAt + 30_000);
+      expect(await executionsOf(run.id)).toEqual({ "flaky-0": attempt });
+      // Not yet: an early alarm does not run the next attempt.
+      clock.set(failedAt + 29_999);
+      await fireAlarm(run.id);
+      expect(await executionsOf(run.id)).toEqual({ "flaky-0": attempt });
+      clock.set(failedAt + 30_000);
+    }
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toBe(3);
+    const flaky = step(done, "flaky-0");
+    expect(flaky.attempts).toBe(3);
+    expect(states(flaky.stateHistory).filter((s) => s.endsWith("AwaitingRetry"))).toHaveLength(2);
+    expect(await executionsOf(run.id)).toEqual({ "flaky-0": 3 });
+  });
+
+  it("fails the run when the retries run out", async () => {
+    const run = await createRun("retrying", { parameters: { failures: 5 } });
+    let current = await drive(run.id);
+    for (let i = 0; i < 5 && current.state.type !== "FAILED"; i++) {
+      clock.advance(30_000);
+      current = await drive(run.id);
+    }
+    expect(current.state.type).toBe("FAILED");
+    expect(current.error?.message).toContain("attempt 3 failed");
+    expect(await executionsOf(run.id)).toEqual({ "flaky-0": 3 });
+    expect(await alarmOf(run.id)).toBeNull();
+  });
+});
+
+describe("waitForEvent", () => {
+  it("takes an event sent late, while the run is suspended waiting for it", async () => {
+    const run = await createRun("approval");
+    const waiting = await drive(run.id);
+    expect(waiting.state.name).toBe("Suspended");
+    const wait = step(waiting, "wait-for-approved");
+    expect(wait.kind).toBe("event");
+    expect(wait.state.type).toBe("PAUSED");
+    // The timeout (1d) is the only timer: the alarm is set for it.
+    expect(await alarmOf(run.id)).toBe(wait.startedAt + 86_400_000);
+
+    // An event with another name wakes the run but does not satisfy the wait.
+    expect(
+      (await post(`/api/runs/${run.id}/events/rejected`, { payload: { by: "bo" } })).status,
+    ).toBe(200);
+    expect((await drive(run.id)).state.name).toBe("Suspended");
+
+    const sent = await post(`/api/runs/${run.id}/events/approved`, { payload: { by: "ana" } });
+    expect(sent.status).toBe(200);
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toEqual({ before: 1, by: "ana" });
+    expect(step(done, "wait-for-approved").state.type).toBe("COMPLETED");
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1 });
+    // The run is over: another event is a conflict, and changes nothing.
+    await expectError(post(`/api/runs/${run.id}/events/approved`, { payload: 1 }), 409, "conflict");
+    expect((await getRun(run.id)).result).toEqual({ before: 1, by: "ana" });
+  });
+
+  it("keeps an event sent early, before the run's first alarm, for the wait", async () => {
+    const run = await createRun("approval");
+    const sent = await json<Run>(
+      post(`/api/runs/${run.id}/events/approved`, { payload: { by: "early" } }),
+    );
+    // Sent before anything ran: the run is still Pending, with no steps.
+    expect(sent.state.type).toBe("PENDING");
+    expect(sent.steps).toEqual([]);
+    expect(await executionsOf(run.id)).toEqual({});
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toEqual({ before: 1, by: "early" });
+    // It never had to suspend.
+    expect(done.stateHistory.some((s) => s.name === "Suspended")).toBe(false);
+  });
+
+  it("fails the run when the event does not come before the timeout", async () => {
+    const run = await createRun("impatient");
+    const waiting = await drive(run.id);
+    const timeoutAt = step(waiting, "wait-for-go").startedAt + 3_600_000;
+    expect(await alarmOf(run.id)).toBe(timeoutAt);
+    clock.set(timeoutAt);
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("FAILED");
+    expect(done.error?.name).toBe("TimeoutError");
+  });
+});
+
+describe("cancellation", () => {
+  it("cancels a sleeping run: Cancelling, then Cancelled, and nothing after the sleep runs", async () => {
+    const run = await createRun("sleepy");
+    await drive(run.id);
+    const res = await post(`/api/runs/${run.id}/cancel`, { reason: "not needed" });
+    expect(res.status).toBe(200);
+    const cancelling = await json<Run>(res);
+    expect(cancelling.state).toMatchObject({ type: "CANCELLING", message: "not needed" });
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("CANCELLED");
+    expect(states(done.stateHistory)).toContain("CANCELLING/Cancelling");
+    expect(step(done, "sleep-1").state.type).toBe("CANCELLED");
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1 });
+    expect(await alarmOf(run.id)).toBeNull();
+    // Past the sleep's wake time, nothing more happens.
+    clock.advance(3_600_000);
+    expect(await fireAlarm(run.id)).toBe(false);
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1 });
+    // A finished run cannot be cancelled.
+    await expectError(post(`/api/runs/${run.id}/cancel`, {}), 409, "conflict");
+  });
+
+  it("cancels a run before it starts, without running any of it", async () => {
+    const run = await createRun("sum", { parameters: { n: 3 } });
+    const res = await post(`/api/runs/${run.id}/cancel`);
+    expect(res.status).toBe(200);
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("CANCELLED");
+    expect(done.steps).toEqual([]);
+    expect(await executionsOf(run.id)).toEqual({});
+  });
+
+  it("cancelling a parent cancels its running child", async () => {
+    const parent = await createRun("parent", { parameters: { n: 2 } });
+    const waiting = await drive(parent.id);
+    const childId = waiting.subflowRuns[0]?.childRunId as string;
+    expect(childId).toBeTruthy();
+    expect((await post(`/api/runs/${parent.id}/cancel`)).status).toBe(200);
+    expect((await getRun(childId)).state.type).toBe("CANCELLING");
+    const child = await drive(childId);
+    expect(child.state.type).toBe("CANCELLED");
+    const done = await drive(parent.id);
+    expect(done.state.type).toBe("CANCELLED");
+    expect(await executionsOf(childId)).toEqual({});
+  });
+});
+
+describe("retry from the failed step", () => {
+  it("re-runs only the failed step and what follows; completed steps are kept", async () => {
+    const run = await createRun("gated");
+    const failed = await drive(run.id);
+    expect(failed.state.type).toBe("FAILED");
+    expect(failed.error?.message).toBe("the gate is closed");
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "gate-0": 1 });
+    await expectError(post(`/api/runs/${run.id}/cancel`), 409, "conflict");
+
+    // Retried with the gate still closed: fails again at the gate, add-0 is not run again.
+    const retried = await json<Run>(post(`/api/runs/${run.id}/retry`));
+    expect(retried.state).toMatchObject({ type: "RUNNING", name: "Retrying" });
+    expect((await drive(run.id)).state.type).toBe("FAILED");
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "gate-0": 2 });
+
+    await openGate(run.id);
+    const res = await post(`/api/runs/${run.id}/retry`);
+    expect(res.status).toBe(200);
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toBe(33);
+    expect(done.retries).toBe(2);
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "gate-0": 3, "add-1": 1 });
+    // A completed run cannot be retried.
+    await expectError(post(`/api/runs/${run.id}/retry`), 409, "conflict");
+    expect((await getRun(run.id)).state.type).toBe("COMPLETED");
+  });
+
+  it("refuses to retry a run that has not finished", async () => {
+    const run = await createRun("sleepy");
+    await drive(run.id);
+    await expectError(post(`/api/runs/${run.id}/retry`), 409, "conflict");
+    expect((await getRun(run.id)).state.name).toBe("Suspended");
+  });
+
+  it("runs a cancelled run again from where it was cancelled", async () => {
+    const run = await createRun("sleepy");
+    await drive(run.id);
+    await post(`/api/runs/${run.id}/cancel`);
+    expect((await drive(run.id)).state.type).toBe("CANCELLED");
+    expect((await post(`/api/runs/${run.id}/retry`)).status).toBe(200);
+    const sleeping = await drive(run.id);
+    expect(sleeping.state.name).toBe("Suspended");
+    clock.set(sleeping.state.scheduledTime as number);
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "add-1": 1 });
+  });
+});
+
+describe("subflows", () => {
+  it("runs the child in its own object, which wakes the parent when it finishes", async () => {
+    const parent = await createRun("parent", { parameters: { n: 3 } });
+    const waiting = await drive(parent.id);
+    expect(waiting.state.name).toBe("Suspended");
+    expect(waiting.subflowRuns).toHaveLength(1);
+    const sub = waiting.subflowRuns[0];
+    const childId = sub?.childRunId as string;
+    expect(childId).toMatch(/.+/);
+    // The parent waits on the child, not on a timer.
+    expect(await alarmOf(parent.id)).toBeNull();
+
+    const child = await getRun(childId);
+    expect(child.flowName).toBe("sum");
+    expect(child.parentRunId).toBe(parent.id);
+    expect(child.parentStepId).toBe(sub?.id);
+    expect(child.parameters).toEqual({ n: 3 });
+
+    // The child runs from its own alarm; its outbox then wakes the parent.
+    const childDone = await drive(childId);
+    expect(childDone.state.type).toBe("COMPLETED");
+    expect(childDone.result).toBe(6);
+    const wakeParent = await alarmOf(parent.id);
+    expect(wakeParent).not.toBeNull();
+    expect(wakeParent as number).toBeLessThanOrEqual(Date.now());
+
+    const done = await drive(parent.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toBe(7);
+    expect(done.subflowRuns[0]?.state.type).toBe("COMPLETED");
+    expect(await executionsOf(parent.id)).toEqual({ "add-0": 1 });
+    expect(await executionsOf(childId)).toEqual({ "add-0": 1, "add-1": 1, "add-2": 1 });
+
+    // The index knows the child as the parent's.
+    const listed = await json<{ runs: { id: string; parentRunId: string | null }[] }>(
+      api(`/api/runs?flow=sum&limit=200`),
+    );
+    expect(listed.runs.find((r) => r.id === childId)?.parentRunId).toBe(parent.id);
+  });
+});
+
+describe("fan-out", () => {
+  it("runs 100 tasks in parallel, each exactly once", async () => {
+    const run = await createRun("fan-out", { parameters: { n: 100 } });
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toBe(5050);
+    expect(done.taskRuns).toHaveLength(100);
+    expect(done.taskRuns.every((t) => t.state.type === "COMPLETED")).toBe(true);
+    const counts = await executionsOf(run.id);
+    expect(Object.keys(counts)).toHaveLength(100);
+    expect(Object.values(counts).every((n) => n === 1)).toBe(true);
+    const group = done.steps.filter((s) => s.kind === "group");
+    expect(group).toHaveLength(1);
+    expect(done.taskRuns.every((t) => t.parentStepId === group[0]?.id)).toBe(true);
+    const graph = await json<{ nodes: unknown[]; edges: { kind: string }[] }>(
+      api(`/api/runs/${run.id}/graph`),
+    );
+    expect(graph.nodes).toHaveLength(101);
+    expect(graph.edges.filter((e) => e.kind === "contains")).toHaveLength(100);
+  });
+});
+
+describe("reset mid-run", () => {
+  afterEach(() => {
+    testHooks.atCheckpoint = undefined;
+  });
+
+  it("resumes from the journal after the object is reset inside a task; no committed step runs twice", async () => {
+    const run = await createRun("resettable");
+    const state = await runInDurableObject(stubOf(run.id), (instance, s) => {
+      (instance as unknown as { marker?: string }).marker = "first instance";
+      return s;
+    });
+    // The checkpoint task resets the object after it has run (its start is journaled, its end
+    // is not): the alarm's execution dies with the object.
+    testHooks.atCheckpoint = () => {
+      testHooks.atCheckpoint = undefined;
+      state.abort("reset by the test");
+    };
+    await expect(fireAlarm(run.id)).rejects.toThrow(/reset by the test/);
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "checkpoint-0": 1 });
+
+    const crashed = await getRun(run.id);
+    expect(crashed.state.type).toBe("RUNNING");
+    expect(step(crashed, "add-0").state.type).toBe("COMPLETED");
+    expect(step(crashed, "checkpoint-0").state.type).toBe("RUNNING");
+    // A new instance serves the run now (through a new stub: the old one broke with the reset).
+    const marker = await runInDurableObject(
+      stubOf(run.id),
+      (instance) => (instance as unknown as { marker?: string }).marker,
+    );
+    expect(marker).toBeUndefined();
+    // The watchdog alarm the execution set before running resumes the run.
+    const watchdog = await alarmOf(run.id);
+    expect(watchdog).not.toBeNull();
+    expect(watchdog as number).toBeGreaterThan(Date.now());
+    clock.set(watchdog as number);
+
+    const sleeping = await drive(run.id);
+    expect(sleeping.state.name).toBe("Suspended");
+    // The step in flight when the object died runs again (at least once); add-0 does not.
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "checkpoint-0": 2 });
+
+    // Reset again while it sleeps (nothing in flight), then let it finish.
+    await runInDurableObject(stubOf(run.id), (instance, s) => {
+      (instance as unknown as { marker?: string }).marker = "second instance";
+      try {
+        s.abort("reset while sleeping");
+      } catch {
+        // abort() throws into the caller; the object is reset either way.
+      }
+    }).catch(() => {});
+    expect(
+      await runInDurableObject(
+        stubOf(run.id),
+        (instance) => (instance as unknown as { marker?: string }).marker,
+      ),
+    ).toBeUndefined();
+    expect(await alarmOf(run.id)).toBe(sleeping.state.scheduledTime);
+    clock.set(sleeping.state.scheduledTime as number);
+    const done = await drive(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toEqual({ a: 2, b: 102, c: 103 });
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "checkpoint-0": 2, "add-1": 1 });
+    // Each step's completion was journaled once.
+    expect(
+      done.steps.map((s) => states(s.stateHistory).filter((x) => x.startsWith("COMPLETED")).length),
+    ).toEqual([1, 1, 1, 1]);
+  });
+
+  it("a new instance over the same storage resumes a suspended run without re-running steps", async () => {
+    const run = await createRun("approval");
+    await drive(run.id);
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1 });
+    await post(`/api/runs/${run.id}/events/approved`, { payload: { by: "ana" } });
+    // Build a second instance of the object class over the same state and fire its alarm, as
+    // workerd does after it has evicted the object.
+    await runInDurableObject(stubOf(run.id), async (instance, state) => {
+      const FlowRun = instance.constructor as new (
+        s: DurableObjectState,
+        e: typeof testEnv,
+      ) => {
+        alarm(): Promise<void>;
+      };
+      await new FlowRun(state, testEnv).alarm();
+    });
+    const done = await getRun(run.id);
+    expect(done.state.type).toBe("COMPLETED");
+    expect(done.result).toEqual({ before: 1, by: "ana" });
+    expect(await executionsOf(run.id)).toEqual({ "add-0": 1 });
+  });
+});
+
+describe("outbox", () => {
+  it("keeps an index update that D1 refused and delivers it on a later alarm", async () => {
+    const run = await createRun("sum", { parameters: { n: 1 } });
+    await testEnv.DB.exec("ALTER TABLE runs RENAME TO runs_away");
+    try {
+      const done = await drive(run.id);
+      // The run itself is unaffected by D1 failing.
+      expect(done.state.type).toBe("COMPLETED");
+      // The undelivered update keeps an alarm armed for its retry.
+      const retryAt = await alarmOf(run.id);
+      expect(retryAt).not.toBeNull();
+      expect(retryAt as number).toBeGreaterThan(Date.now());
+    } finally {
+      await testEnv.DB.exec("ALTER TABLE runs_away RENAME TO runs");
+    }
+    const before = await testEnv.DB.prepare("SELECT state_type FROM runs WHERE id = ?")
+      .bind(run.id)
+      .first<{ state_type: string }>();
+    expect(before).toBeNull();
+    clock.set((await alarmOf(run.id)) as number);
+    await drive(run.id);
+    const row = await testEnv.DB.prepare("SELECT state_type FROM runs WHERE id = ?")
+      .bind(run.id)
+      .first<{ state_type: string }>();
+    expect(row?.state_type).toBe("COMPLETED");
+    expect(await alarmOf(run.id)).toBeNull();
+  });
+});
