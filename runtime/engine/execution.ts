@@ -175,11 +175,24 @@ export class Execution {
     value: unknown,
     persistKey: string | undefined,
   ): Promise<{ value?: Encoded; ref?: ResultRef }> {
-    const encoded = encode(value);
+    return this.storeEncoded(encode(value), persistKey);
+  }
+
+  /**
+   * Like {@link storeValue} for a value already encoded; answers at once (no promise) when
+   * the value stays in the journal.
+   */
+  storeEncoded(
+    encoded: Encoded,
+    persistKey: string | undefined,
+  ): { value: Encoded } | Promise<{ ref: ResultRef }> {
     const limit = this.host.resultInlineLimit;
     const tooBig = limit !== undefined && JSON.stringify(encoded).length > limit;
     if (persistKey === undefined && !tooBig) return { value: encoded };
-    const key = persistKey ?? `${this.runId}/${crypto.randomUUID()}`;
+    return this.#persist(encoded, persistKey ?? `${this.runId}/${crypto.randomUUID()}`);
+  }
+
+  async #persist(encoded: Encoded, key: string): Promise<{ ref: ResultRef }> {
     this.activity.enter();
     try {
       await this.host.results.put(key, encoded);

@@ -186,18 +186,16 @@ export function applyEntry(record: RunRecord, entry: JournalEntry): void {
       step.states.push(entry.state);
       step.endedAt = entry.at;
       step.cached = entry.state.name === "Cached";
-      const outcome: Record<string, unknown> = {
+      if (entry.eventId !== undefined) record.consumed.add(entry.eventId);
+      // One object shape for every completed outcome keeps this hot path monomorphic.
+      step.outcome = {
         ok: true,
         at: entry.at,
-      };
-      if (entry.value !== undefined) outcome.value = entry.value;
-      if (entry.ref !== undefined) outcome.ref = entry.ref;
-      if (entry.eventId !== undefined) {
-        outcome.eventId = entry.eventId;
-        record.consumed.add(entry.eventId);
-      }
-      if (entry.winner !== undefined) outcome.winner = entry.winner;
-      step.outcome = outcome as unknown as StepOutcomeRecord;
+        value: entry.value,
+        ref: entry.ref,
+        eventId: entry.eventId,
+        winner: entry.winner,
+      } as StepOutcomeRecord;
       return;
     }
     case "step.failed": {

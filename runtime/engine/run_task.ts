@@ -6,9 +6,10 @@
  */
 
 import { abortReason } from "../clock.ts";
-import { encode } from "../codec.ts";
+import { type Encoded, encode } from "../codec.ts";
 import { formatMillis, toMillis } from "../duration.ts";
 import { CancelledError, NonRetryableError, RetryAfterError, serializeError } from "../errors.ts";
+import type { ResultRef } from "../journal.ts";
 import type { Logger } from "../logs.ts";
 import { hashString, seededRandom } from "../random.ts";
 import { retryDelayMs } from "../retry.ts";
@@ -32,6 +33,8 @@ import type { Execution, Outcome } from "./execution.ts";
 import { invoke } from "./invoke_task.ts";
 import type { StepRecord } from "./run_record.ts";
 
+const NO_INPUTS: string[] = [];
+
 type TaskSpec = Extract<StepSpec, { type: "task" }>;
 
 /**
@@ -53,10 +56,15 @@ export async function runTask(
   const task = spec.task;
   const options = task.options;
   const logger = exec.stepLogger(stepId, `Task run '${runName}'`);
-  const inputs = spec.args.flatMap((arg) => {
-    const producer = typeof arg === "object" && arg !== null ? exec.producedBy.get(arg) : undefined;
-    return producer === undefined ? [] : [producer];
-  });
+  // Steps whose results are passed in, for the run graph (object results are tracked).
+  let inputs: string[] = NO_INPUTS;
+  for (const arg of spec.args) {
+    if (typeof arg !== "object" || arg === null) continue;
+    const producer = exec.producedBy.get(arg);
+    if (producer === undefined) continue;
+    if (inputs === NO_INPUTS) inputs = [];
+    inputs.push(producer);
+  }
   exec.activity.enter();
   try {
     let cacheKey: string | undefined;
@@ -114,14 +122,15 @@ export async function runTask(
       ]);
       const result = await invoke(exec, task, spec.args, stepId, runName, attempt, signal, logger);
       if (result.ok) {
-        let stored: Awaited<ReturnType<Execution["storeValue"]>>;
-        let encoded: ReturnType<typeof encode>;
+        let stored: { value: Encoded } | { ref: ResultRef };
+        let encoded: Encoded;
         try {
           encoded = encode(result.value);
-          stored = await exec.storeValue(
-            result.value,
+          const storing = exec.storeEncoded(
+            encoded,
             persistKey(exec, task, spec.args, stepId, runName),
           );
+          stored = storing instanceof Promise ? await storing : storing;
         } catch (error) {
           const wrapped = new NonRetryableError(
             `Task run '${runName}' returned a result that cannot be stored: ${(error as Error).message}`,
