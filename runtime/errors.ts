@@ -38,12 +38,19 @@ export class NonRetryableError extends WeirError {}
 export class RetryAfterError extends WeirError {
   /** How long to wait before the next attempt, in milliseconds. */
   readonly retryAfterMs: number;
+  /**
+   * When given a `Date`: the moment to retry at (epoch ms). The executor measures the delay
+   * against the run's clock, so fake clocks and durable hosts see the intended time.
+   */
+  readonly retryAt?: number;
   constructor(message: string, retryAfter: Duration | Date, options?: { cause?: unknown }) {
     super(message, options);
-    this.retryAfterMs =
-      retryAfter instanceof Date
-        ? Math.max(0, retryAfter.getTime() - Date.now())
-        : toMillis(retryAfter, "retryAfter");
+    if (retryAfter instanceof Date) {
+      this.retryAt = retryAfter.getTime();
+      this.retryAfterMs = Math.max(0, this.retryAt - Date.now());
+    } else {
+      this.retryAfterMs = toMillis(retryAfter, "retryAfter");
+    }
   }
 }
 

@@ -720,3 +720,20 @@ describe("retry options are checked when the task is defined", () => {
     );
   });
 });
+
+describe("RetryAfterError with a Date", () => {
+  test("waits until that moment on the run's clock, not the wall clock", async () => {
+    const clock = new FakeClock({ start: Date.UTC(2030, 0, 1), autoAdvance: true });
+    let calls = 0;
+    const limited = task({ name: "limited", retries: 1 }, () => {
+      calls++;
+      if (calls === 1) throw new RetryAfterError("rate limited", new Date(clock.now() + 42_000));
+      return "ok";
+    });
+    const once = flow({ name: "retry-at" }, async function* () {
+      return yield* limited();
+    });
+    assert.equal(await once.run({}, { clock, console: false }), "ok");
+    assert.deepEqual(clock.waits, [42_000]);
+  });
+});

@@ -189,7 +189,9 @@ export async function runTask(
       if (retry) {
         const delay =
           error instanceof RetryAfterError
-            ? error.retryAfterMs
+            ? error.retryAt === undefined
+              ? error.retryAfterMs
+              : Math.max(0, error.retryAt - exec.now())
             : retryDelayMs(
                 options.retryDelay,
                 attempt,
