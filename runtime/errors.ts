@@ -42,12 +42,13 @@ export class RetryAfterError extends WeirError {
    * When given a `Date`: the moment to retry at (epoch ms). The executor measures the delay
    * against the run's clock, so fake clocks and durable hosts see the intended time.
    */
-  readonly retryAt?: number;
+  declare readonly retryAt?: number;
   constructor(message: string, retryAfter: Duration | Date, options?: { cause?: unknown }) {
     super(message, options);
     if (retryAfter instanceof Date) {
-      this.retryAt = retryAfter.getTime();
-      this.retryAfterMs = Math.max(0, this.retryAt - Date.now());
+      // Set only for a Date, so a duration-based error serializes without the field.
+      (this as { retryAt?: number }).retryAt = retryAfter.getTime();
+      this.retryAfterMs = Math.max(0, retryAfter.getTime() - Date.now());
     } else {
       this.retryAfterMs = toMillis(retryAfter, "retryAfter");
     }

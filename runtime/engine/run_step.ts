@@ -136,10 +136,10 @@ export async function cancelStep(
 ): Promise<Outcome> {
   const error = reason instanceof Error ? reason : new CancelledError(String(reason));
   const at = exec.now();
+  // Read the message first: CancelledError has Error's shape, so narrowing on it leaves `never`.
+  const message = error.message;
   const state =
-    error instanceof CancelledError
-      ? Cancelled(at, { message: error.message })
-      : Failed(at, { message: error.message });
+    error instanceof CancelledError ? Cancelled(at, { message }) : Failed(at, { message });
   await exec.append([
     { type: "step.failed", at, stepId, state, error: serializeError(error), attempt },
   ]);

@@ -285,10 +285,10 @@ async function cancelled(
   const error =
     reason instanceof Error ? reason : new CancelledError(String(reason ?? "Cancelled"));
   const at = exec.now();
+  // Read the message first: CancelledError has Error's shape, so narrowing on it leaves `never`.
+  const message = error.message;
   const state =
-    error instanceof CancelledError
-      ? Cancelled(at, { message: error.message })
-      : Failed(at, { message: error.message });
+    error instanceof CancelledError ? Cancelled(at, { message }) : Failed(at, { message });
   return fail(exec, stepId, error, attempt, state, logger);
 }
 
