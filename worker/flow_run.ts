@@ -330,7 +330,9 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
       (t): t is number => t !== undefined && t < Number.MAX_SAFE_INTEGER,
     );
     if (candidates.length === 0) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.min(...candidates));
+    // An outbox row added during the flush is due at 0 ("now"); alarms must be in the future
+    // or now, never at epoch 0.
+    else await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...candidates)));
   }
 
   /** Makes the run due at `at` and arms the alarm no later than that. */
