@@ -20,6 +20,7 @@ import os from "node:os";
 import { dirname, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { median } from "./stats.ts";
 import { type Scenario, scenarios } from "./steps.bench.ts";
 
 /** The per-step overhead the runtime aims to stay under, in microseconds. */
@@ -58,14 +59,6 @@ function option(name: string, fallback: number | string): number | string {
   return value;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? 0)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
 /**
  * A full garbage collection, when the runtime allows one: `globalThis.gc` (Deno with
  * `--v8-flags=--expose-gc`), or in Node the collector exposed at run time. Collecting before
@@ -102,36 +95,6 @@ function cpuModel(): string {
 
 function fixed(value: number | null, digits: number): string {
   return value === null ? "—" : value.toFixed(digits);
-}
-
-/**
- * `JSON.stringify(value, null, 2)` with arrays of numbers laid out as the project's formatter
- * (Biome, line width 100) lays them out, so the results file passes `biome check`.
- */
-function formatJson(value: unknown): string {
-  const text = JSON.stringify(value, null, 2);
-  const numberArray = /^( *)((?:"[^"]*": )?)\[\n((?:\1 {2}-?[\d.e+-]+,?\n)+)\1\](,?)$/gm;
-  return text.replace(numberArray, (_match, indent: string, key: string, body: string, comma) => {
-    const items = body
-      .split("\n")
-      .map((line) => line.trim().replace(/,$/, ""))
-      .filter((item) => item !== "");
-    const flat = `${indent}${key}[${items.join(", ")}]${comma}`;
-    if (flat.length <= 100) return flat;
-    const lines: string[] = [];
-    let line = "";
-    items.forEach((item, i) => {
-      const piece = i === items.length - 1 ? item : `${item},`;
-      if (line === "") line = `${indent}  ${piece}`;
-      else if (line.length + 1 + piece.length <= 100) line += ` ${piece}`;
-      else {
-        lines.push(line);
-        line = `${indent}  ${piece}`;
-      }
-    });
-    lines.push(line);
-    return `${indent}${key}[\n${lines.join("\n")}\n${indent}]${comma}`;
-  });
 }
 
 /** The rows as a Markdown table, as pasted into docs/BENCHMARKS.md. */
@@ -223,7 +186,7 @@ async function main(): Promise<void> {
     scenarios: rows,
   };
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${formatJson(report)}\n`);
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`Wrote ${relative(process.cwd(), out)}`);
 }
 

@@ -11,19 +11,8 @@ import {
   type TaskContext,
   task,
 } from "./mod.ts";
+import { eventually } from "./testing/eventually.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
-
-/** One macrotask: every promise chain that can move has moved. Not a timed wait. */
-const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/** Waits (in macrotasks, never on time) until `condition` holds; fails after many. */
-async function eventually(condition: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 500; i++) {
-    if (await condition()) return;
-    await tick();
-  }
-  throw new Error(`Never happened: ${what}`);
-}
 
 function expectCancelled(error: unknown): true {
   assert.ok(error instanceof FlowRunError, `expected FlowRunError, got ${String(error)}`);

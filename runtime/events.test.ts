@@ -10,19 +10,8 @@ import {
   task,
   waitForEvent,
 } from "./mod.ts";
+import { eventually, tick } from "./testing/eventually.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
-
-/** One macrotask: every promise chain that can move has moved. Not a timed wait. */
-const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/** Waits (in macrotasks, never on time) until `condition` holds; fails after many. */
-async function eventually(condition: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 500; i++) {
-    if (await condition()) return;
-    await tick();
-  }
-  throw new Error(`Never happened: ${what}`);
-}
 
 /** True once the run has journaled a wait for `name` that has not ended. */
 async function waitingFor(journal: Journal, runId: string, name: string): Promise<boolean> {

@@ -44,6 +44,8 @@ export interface RunView {
   readonly parameters: unknown;
   readonly tags: readonly string[];
   readonly parentRunId?: string;
+  /** The parent's step that started this run, for subflow runs. */
+  readonly parentStepId?: string;
   readonly state?: State;
   readonly stateHistory: readonly State[];
   readonly retries: number;
@@ -70,14 +72,20 @@ export async function inspectRun(journal: Journal, runId: string): Promise<RunVi
 }
 
 /**
- * Folds entries into a {@link RunView} (for hosts that already hold them).
+ * Folds entries into a {@link RunView} (for hosts that already hold them). With
+ * `stepResults: false`, steps' results are not decoded (the run's own result still is).
  *
  * @example
  * ```ts
  * viewOf("r1", entries).state?.type; // "COMPLETED"
  * ```
  */
-export function viewOf(runId: string, entries: readonly JournalEntry[]): RunView {
+export function viewOf(
+  runId: string,
+  entries: readonly JournalEntry[],
+  options: { readonly stepResults?: boolean } = {},
+): RunView {
+  const withResults = options.stepResults ?? true;
   const record = foldJournal(entries);
   const info = record.info;
   if (info === undefined)
@@ -100,7 +108,9 @@ export function viewOf(runId: string, entries: readonly JournalEntry[]): RunView
       ...(dot === -1 ? {} : { parentStepId: step.stepId.slice(0, dot) }),
       inputs: step.inputs,
       tags: step.tags,
-      ...(outcome?.ok && outcome.value !== undefined ? { result: decode(outcome.value) } : {}),
+      ...(withResults && outcome?.ok && outcome.value !== undefined
+        ? { result: decode(outcome.value) }
+        : {}),
       ...(outcome?.ok && outcome.ref !== undefined ? { resultRef: outcome.ref } : {}),
       ...(outcome !== undefined && !outcome.ok ? { error: deserializeError(outcome.error) } : {}),
     };
@@ -113,6 +123,7 @@ export function viewOf(runId: string, entries: readonly JournalEntry[]): RunView
     parameters: decode(info.parameters),
     tags: info.tags,
     ...(info.parentRunId === undefined ? {} : { parentRunId: info.parentRunId }),
+    ...(info.parentStepId === undefined ? {} : { parentStepId: info.parentStepId }),
     ...(record.state === undefined ? {} : { state: record.state }),
     stateHistory: record.states,
     retries: record.retries,

@@ -55,6 +55,9 @@ export type RunChange =
   | { readonly ok: true; readonly run: RunDetail }
   | { readonly ok: false; readonly code: "not_found" | "conflict"; readonly message: string };
 
+/** The wake time of a run that waits for nothing but a request (an event, a child, a retry). */
+const NEVER = Number.MAX_SAFE_INTEGER;
+
 /** While a run executes, the alarm is set this far ahead, so a crash mid-run is resumed. */
 const WATCHDOG_MS = 60_000;
 
@@ -248,11 +251,9 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   override async alarm(): Promise<void> {
     const runId = this.#meta("run_id");
     if (runId === undefined) return;
-    const record = foldJournal(this.#journal.read(runId));
-    if (record.finished === undefined) {
-      const wakeAt = Number(this.#meta("wake_at") ?? "0");
-      if (wakeAt <= Date.now()) await this.#drive(runId);
-    }
+    // wake_at says whether the run is due; a finished run's is "never" (see #executeOnce).
+    const wakeAt = Number(this.#meta("wake_at") ?? "0");
+    if (wakeAt <= Date.now()) await this.#drive(runId);
     await this.#flushAndRearm();
   }
 
@@ -286,6 +287,8 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
         message: `This Worker has no flow named '${flowName}'; the run waits until one is deployed`,
         timestamp: Date.now(),
       });
+      // Not due again until poked (the cron sweep pokes stale runs), else the alarm would spin.
+      this.#setMeta("wake_at", String(NEVER));
       return;
     }
     // If this object dies mid-run, the watchdog alarm resumes the run from its journal.
@@ -314,21 +317,16 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
       this.#live = undefined;
     }
     if (report.status === "suspended") {
-      this.#setMeta("wake_at", String(report.wakeAt ?? Number.MAX_SAFE_INTEGER));
+      this.#setMeta("wake_at", String(report.wakeAt ?? NEVER));
       return;
     }
-    this.#setMeta("wake_at", String(Number.MAX_SAFE_INTEGER));
+    this.#setMeta("wake_at", String(NEVER));
   }
 
   async #flushAndRearm(): Promise<void> {
     const { retryAt } = await this.#outbox.flush(Date.now(), (message) => this.#deliver(message));
-    const runId = this.#meta("run_id");
-    const finished =
-      runId === undefined || foldJournal(this.#journal.read(runId)).finished !== undefined;
-    const wakeAt = finished ? undefined : Number(this.#meta("wake_at") ?? "0");
-    const candidates = [retryAt, wakeAt].filter(
-      (t): t is number => t !== undefined && t < Number.MAX_SAFE_INTEGER,
-    );
+    const wakeAt = Number(this.#meta("wake_at") ?? String(NEVER));
+    const candidates = [retryAt, wakeAt].filter((t): t is number => t !== undefined && t < NEVER);
     if (candidates.length === 0) await this.ctx.storage.deleteAlarm();
     // An outbox row added during the flush is due at 0 ("now"); alarms must be in the future
     // or now, never at epoch 0.

@@ -7,13 +7,15 @@
  */
 
 import {
-  decode,
   foldJournal,
+  isFinal,
   type JournalEntry,
   type ResultRef,
   type SerializedError,
   type State,
   type StepKind,
+  serializeError,
+  viewOf,
 } from "../runtime/mod.ts";
 import type { RunSummary } from "./storage/outbox.ts";
 
@@ -66,44 +68,40 @@ export interface RunDetail {
  * @throws {RangeError} when the journal is empty.
  */
 export function runDetail(entries: readonly JournalEntry[]): RunDetail {
-  const record = foldJournal(entries);
-  const info = record.info;
-  if (info === undefined) throw new RangeError("This run's journal is empty");
-  const steps: StepDetail[] = [...record.steps.values()].map((step) => {
-    const dot = step.stepId.lastIndexOf(".");
-    return {
-      id: step.stepId,
-      kind: step.kind,
-      name: step.name,
-      runName: step.runName,
-      state: step.state,
-      stateHistory: step.states,
-      attempts: step.attempt,
-      startedAt: step.startedAt,
-      endedAt: step.endedAt ?? null,
-      cached: step.cached,
-      childRunId: step.childRunId ?? null,
-      parentStepId: dot === -1 ? null : step.stepId.slice(0, dot),
-      inputs: step.inputs,
-      tags: step.tags,
-      error: step.outcome !== undefined && !step.outcome.ok ? step.outcome.error : null,
-    };
-  });
-  const finished = record.finished;
+  // The runtime's view is the one reading of a journal; this only makes it JSON (nulls for
+  // absent fields, errors as serialized data, step results left to the run's own result).
+  const view = viewOf("", entries, { stepResults: false });
+  const steps: StepDetail[] = view.steps.map((step) => ({
+    id: step.id,
+    kind: step.kind,
+    name: step.name,
+    runName: step.runName,
+    state: step.state,
+    stateHistory: step.stateHistory,
+    attempts: step.attempts,
+    startedAt: step.startedAt,
+    endedAt: step.endedAt ?? null,
+    cached: step.cached,
+    childRunId: step.childRunId ?? null,
+    parentStepId: step.parentStepId ?? null,
+    inputs: step.inputs,
+    tags: step.tags,
+    error: step.error === undefined ? null : serializeError(step.error),
+  }));
   return {
-    id: info.id,
-    flowName: info.flowName,
-    name: info.name,
-    parentRunId: info.parentRunId ?? null,
-    parentStepId: info.parentStepId ?? null,
-    tags: info.tags,
-    parameters: decode(info.parameters),
-    state: record.state ?? null,
-    stateHistory: record.states,
-    retries: record.retries,
-    result: finished?.value === undefined ? null : (decode(finished.value) ?? null),
-    resultRef: finished?.ref ?? null,
-    error: finished?.error ?? null,
+    id: view.id,
+    flowName: view.flowName,
+    name: view.name,
+    parentRunId: view.parentRunId ?? null,
+    parentStepId: view.parentStepId ?? null,
+    tags: view.tags,
+    parameters: view.parameters,
+    state: view.state ?? null,
+    stateHistory: view.stateHistory,
+    retries: view.retries,
+    result: view.result ?? null,
+    resultRef: view.resultRef ?? null,
+    error: view.error === undefined ? null : serializeError(view.error),
     taskRuns: steps.filter((s) => s.kind === "task"),
     subflowRuns: steps.filter((s) => s.kind === "subflow"),
     steps,
@@ -129,8 +127,7 @@ export function runSummary(
   const last = entries[entries.length - 1]?.at ?? created;
   const started = record.states.find((s) => s.type === "RUNNING")?.timestamp ?? null;
   const state = record.state;
-  const final =
-    state !== undefined && ["COMPLETED", "FAILED", "CANCELLED", "CRASHED"].includes(state.type);
+  const final = state !== undefined && isFinal(state);
   return {
     id: info.id,
     flowName: info.flowName,

@@ -44,14 +44,16 @@
  * @module
  */
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { median, percentile } from "../stats.ts";
+import { type Dev, prepare, settle, startDev, stop } from "./dev_server.ts";
+import { type Answer, agent, request } from "./http.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const config = join(root, "bench/worker/wrangler.toml");
@@ -123,238 +125,7 @@ const LABEL: Record<System, string> = {
   floorWeirStorage: "floor storing each step as Weir does (SqlJournal + SqlLogSink)",
 };
 
-// ——— HTTP ———
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** No request of the bench waits longer than this. */
-const REQUEST_TIMEOUT_MS = 120_000;
-
-function request(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const url = new URL(path, base);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method,
-        agent,
-        timeout: REQUEST_TIMEOUT_MS,
-        headers: payload === undefined ? {} : { "content-type": "application/json" },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer in time`)));
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? 0)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
-
-// ——— wrangler dev ———
-
-interface Dev {
-  readonly proc: ChildProcess;
-  readonly proxy: string;
-  readonly direct: string;
-}
-
-function wrangler(argv: string[], cwd: string, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [wranglerBin, ...argv], {
-    cwd,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-}
-
-async function wranglerOk(argv: string[], cwd: string): Promise<void> {
-  const proc = wrangler(argv, cwd);
-  let output = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    output += d;
-  });
-  proc.stderr?.on("data", (d: Buffer) => {
-    output += d;
-  });
-  const code = await new Promise<number | null>((resolve) => proc.on("exit", resolve));
-  if (code !== 0) throw new Error(`wrangler ${argv.join(" ")} failed (${code}):\n${output}`);
-}
-
-/**
- * Bundles the bench Worker once into `dir` and writes a wrangler.toml that serves that bundle
- * as is (`no_bundle`), so `wrangler dev` does not rebuild and restart mid-benchmark when a
- * source file under runtime/ or worker/ changes. Resolves to that config's path.
- */
-async function prepare(dir: string): Promise<string> {
-  await wranglerOk(["deploy", "--dry-run", "--outdir", join(dir, "dist"), "-c", config], root);
-  const text = (await readFile(config, "utf8"))
-    .replace(/^main = .*$/m, 'main = "dist/bench_app.js"\nno_bundle = true')
-    .replace(
-      /^migrations_dir = .*$/m,
-      `migrations_dir = ${JSON.stringify(join(root, "worker/migrations"))}`,
-    );
-  const bundled = join(dir, "wrangler.toml");
-  await writeFile(bundled, text);
-  await wranglerOk(
-    ["d1", "migrations", "apply", "DB", "--local", "-c", bundled, "--persist-to", "state"],
-    dir,
-  );
-  return bundled;
-}
-
-/** The workerd processes in wrangler's process group (Linux /proc). */
-async function workerdPids(group: number): Promise<string[]> {
-  const pids: string[] = [];
-  for (const pid of await readdir("/proc").catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === group && stat.includes("(workerd)")) pids.push(pid);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return pids;
-}
-
-/** Listening TCP ports of the workerd processes in wrangler's process group (Linux /proc). */
-async function workerdPorts(group: number): Promise<number[]> {
-  const inodes = new Set<string>();
-  for (const pid of await workerdPids(group)) {
-    for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
-      const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
-      const m = /^socket:\[(\d+)\]$/.exec(link);
-      if (m?.[1] !== undefined) inodes.add(m[1]);
-    }
-  }
-  const ports: number[] = [];
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    const text = await readFile(table, "utf8").catch(() => "");
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const local = cols[1];
-      if (local === undefined || cols[3] !== "0A" || !inodes.has(cols[9] ?? "")) continue;
-      ports.push(Number.parseInt(local.split(":")[1] ?? "0", 16));
-    }
-  }
-  return ports;
-}
-
-/** The user Worker's own socket in workerd: the one that answers the bench's no-op route. */
-async function findDirect(group: number): Promise<string | undefined> {
-  for (const p of await workerdPorts(group)) {
-    if (p === port) continue;
-    const base = `http://127.0.0.1:${p}`;
-    try {
-      const answer = await Promise.race([
-        request(base, "GET", "/bench/noop"),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 1000)),
-      ]);
-      if (answer.status === 200 && answer.body === "ok") return base;
-    } catch {
-      // Not the user Worker's socket.
-    }
-  }
-  return undefined;
-}
-
-/**
- * Waits until workerd has evicted the Durable Objects of the previous scenarios (about 10 s
- * after their last use locally). Each live object holds its SQLite files open, and a few
- * thousand live at once make workerd fail with SQLITE_NOMEM; the Weir and Workflows rows also
- * start from the same state this way. Counted as workerd's open files; gives up after 30 s.
- */
-async function settle(dev: Dev): Promise<void> {
-  const group = dev.proc.pid;
-  if (group === undefined || process.platform !== "linux") return;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    let open = 0;
-    for (const pid of await workerdPids(group)) {
-      open += (await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])).length;
-    }
-    if (open < 600) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-async function startDev(dir: string, bundled: string, inspector: boolean): Promise<Dev> {
-  const proc = wrangler(
-    ["dev", "-c", bundled, "--persist-to", "state", "--port", String(port), "--ip", "127.0.0.1"],
-    dir,
-    // wrangler dev has no flag to leave its DevTools inspector out; it does so in a VS Code
-    // debug terminal, which this variable signals.
-    inspector ? {} : { VSCODE_INSPECTOR_OPTIONS: "{}" },
-  );
-  let output = "";
-  const logFile = createWriteStream(join(dir, "wrangler.log"));
-  const onData = (d: Buffer) => {
-    logFile.write(d);
-    if (flag("serve")) process.stdout.write(d);
-    // Keep only the start of the log (wrangler logs every request).
-    if (output.length < 100_000) output += d;
-  };
-  proc.stdout?.on("data", onData);
-  proc.stderr?.on("data", onData);
-  let exited = false;
-  proc.on("exit", () => {
-    exited = true;
-  });
-  const proxy = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`wrangler dev exited:\n${output.slice(-4000)}`);
-    try {
-      const answer = await request(proxy, "GET", "/bench/noop");
-      if (answer.status === 200 && proc.pid !== undefined) {
-        const direct = await findDirect(proc.pid);
-        if (direct !== undefined) return { proc, proxy, direct };
-      }
-    } catch {
-      // Not ready yet.
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  stop(proc);
-  throw new Error(`wrangler dev was not ready within 90 s:\n${output.slice(-4000)}`);
-}
-
-function stop(proc: ChildProcess): void {
-  if (proc.pid === undefined || proc.exitCode !== null) return;
-  try {
-    process.kill(-proc.pid, "SIGTERM");
-  } catch {
-    // Already gone.
-  }
-}
 
 // ——— Scenarios ———
 
@@ -674,36 +445,6 @@ function throughputTable(t: Throughput): string {
   );
 }
 
-/**
- * `JSON.stringify(value, null, 2)` with arrays of numbers laid out as Biome lays them out
- * (line width 100), so the results file passes `biome check`.
- */
-function formatJson(value: unknown): string {
-  const text = JSON.stringify(value, null, 2);
-  const numberArray = /^( *)((?:"[^"]*": )?)\[\n((?:\1 {2}-?[\d.e+-]+,?\n)+)\1\](,?)$/gm;
-  return text.replace(numberArray, (_match, indent: string, key: string, body: string, comma) => {
-    const items = body
-      .split("\n")
-      .map((line) => line.trim().replace(/,$/, ""))
-      .filter((item) => item !== "");
-    const flat = `${indent}${key}[${items.join(", ")}]${comma}`;
-    if (flat.length <= 100) return flat;
-    const lines: string[] = [];
-    let line = "";
-    items.forEach((item, i) => {
-      const piece = i === items.length - 1 ? item : `${item},`;
-      if (line === "") line = `${indent}  ${piece}`;
-      else if (line.length + 1 + piece.length <= 100) line += ` ${piece}`;
-      else {
-        lines.push(line);
-        line = `${indent}  ${piece}`;
-      }
-    });
-    lines.push(line);
-    return `${indent}${key}[\n${lines.join("\n")}\n${indent}]${comma}`;
-  });
-}
-
 function version(command: string[]): string {
   try {
     return execFileSync(command[0] as string, command.slice(1), { cwd: root, encoding: "utf8" })
@@ -773,7 +514,7 @@ export async function runWorkerBench(argv: readonly string[] = []): Promise<numb
       `bundling into ${dir}, applying D1 migrations, starting wrangler dev${inspector ? "" : " without its inspector"}…`,
     );
     const bundled = await prepare(dir);
-    const started = await startDev(dir, bundled, inspector);
+    const started = await startDev(dir, bundled, inspector, port, flag("serve"));
     console.log(`ready: proxy ${started.proxy}, workerd directly ${started.direct}`);
     return started;
   };
@@ -910,7 +651,7 @@ export async function runWorkerBench(argv: readonly string[] = []): Promise<numb
       ),
     );
     await mkdir(dirname(resolve(root, out)), { recursive: true });
-    await writeFile(resolve(root, out), `${formatJson(report)}\n`);
+    await writeFile(resolve(root, out), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwrote ${out} (${report.totalSeconds} s)`);
   } finally {
     cleanup();

@@ -11,7 +11,7 @@
 import { decode, encode } from "../codec.ts";
 import { formatMillis, toMillis } from "../duration.ts";
 import { CancelledError, serializeError, TimeoutError, UsageError } from "../errors.ts";
-import type { AnyFlow, FlowHook, HookContext } from "../flow_types.ts";
+import type { AnyFlow } from "../flow_types.ts";
 import type { JournalEntry } from "../journal.ts";
 import { hashString, seededRandom } from "../random.ts";
 import { retryDelayMs } from "../retry.ts";
@@ -33,6 +33,7 @@ import {
 } from "../states.ts";
 import { type DriveResult, drive } from "./drive.ts";
 import { Execution } from "./execution.ts";
+import { callHooks } from "./hooks.ts";
 import type { Host } from "./host.ts";
 import { type CreateRun, runCreation } from "./run_creation.ts";
 import { applyEntry, foldJournal, type RunRecord } from "./run_record.ts";
@@ -352,7 +353,7 @@ export class RunLifecycle {
       exec.engineLogger.info(`Finished in state ${formatState(state)}`);
     else exec.engineLogger.error(`Finished in state ${formatState(state)}`);
     await exec.append([...closing, finished, { type: "run.state", at, state }]);
-    await this.#hooks(record, state, error);
+    await callHooks(this.flow, this.host, record, state, error);
     await exec.flushLogs();
     return { status: "finished", state, finished };
   }
@@ -377,43 +378,11 @@ export class RunLifecycle {
       message: `Crashed: ${err.name}: ${err.message}`,
       timestamp: at,
     });
-    if (record !== undefined) await this.#hooks(record, state, err);
+    if (record !== undefined) await callHooks(this.flow, this.host, record, state, err);
     return {
       status: "finished",
       state,
       finished: { type: "run.finished", at, error: serializeError(err) },
     };
-  }
-
-  async #hooks(record: RunRecord, state: State, error: Error | undefined): Promise<void> {
-    const options = this.flow.options;
-    const hooks =
-      state.type === "COMPLETED"
-        ? options.onCompletion
-        : state.type === "CANCELLED"
-          ? options.onCancellation
-          : state.type === "CRASHED"
-            ? options.onCrashed
-            : options.onFailure;
-    if (hooks === undefined || record.info === undefined) return;
-    const ctx: HookContext = {
-      flowName: this.flow.flowName,
-      run: record.info,
-      state,
-      ...(error === undefined ? {} : { error }),
-    };
-    for (const hook of (Array.isArray(hooks) ? hooks : [hooks]) as FlowHook[]) {
-      try {
-        await hook(ctx);
-      } catch (hookError) {
-        this.host.logs.write({
-          runId: this.runId,
-          source: "weir.engine",
-          level: "ERROR",
-          message: `A ${state.name} hook of flow '${this.flow.flowName}' threw: ${String(hookError)}`,
-          timestamp: this.host.clock.now(),
-        });
-      }
-    }
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { z } from "@hono/zod-openapi";
+import { StateType } from "../../runtime/mod.ts";
 
 /** Every error response. */
 export const ErrorSchema = z
@@ -39,20 +40,13 @@ export function errors(...statuses: (400 | 401 | 404 | 409 | 413 | 422)[]) {
   );
 }
 
+/** The nine state types, from the runtime's own list. */
+const StateTypeSchema = z.enum(Object.values(StateType) as [StateType, ...StateType[]]);
+
 /** A state of a run or task run. */
 export const StateSchema = z
   .object({
-    type: z.enum([
-      "SCHEDULED",
-      "PENDING",
-      "RUNNING",
-      "PAUSED",
-      "CANCELLING",
-      "COMPLETED",
-      "FAILED",
-      "CANCELLED",
-      "CRASHED",
-    ]),
+    type: StateTypeSchema,
     name: z.string(),
     timestamp: z.number(),
     message: z.string().optional(),
@@ -119,19 +113,7 @@ const queryTimestamp = z
 export const ListRunsQuery = z.object({
   flow: z.string().optional(),
   deployment: z.string().optional(),
-  state: z
-    .enum([
-      "SCHEDULED",
-      "PENDING",
-      "RUNNING",
-      "PAUSED",
-      "CANCELLING",
-      "COMPLETED",
-      "FAILED",
-      "CANCELLED",
-      "CRASHED",
-    ])
-    .optional(),
+  state: StateTypeSchema.optional(),
   tag: z.string().optional(),
   since: queryTimestamp.optional(),
   until: queryTimestamp.optional(),
