@@ -16,7 +16,7 @@ import { request } from "./http.ts";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 export const config = join(root, "bench/worker/wrangler.toml");
-const wranglerBin = join(root, "node_modules/wrangler/bin/wrangler.js");
+export const wranglerBin = join(root, "node_modules/wrangler/bin/wrangler.js");
 
 export interface Dev {
   readonly proc: ChildProcess;

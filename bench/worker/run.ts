@@ -44,20 +44,39 @@
  * @module
  */
 
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { median, percentile } from "../stats.ts";
-import { type Dev, prepare, settle, startDev, stop } from "./dev_server.ts";
+import {
+  config,
+  type Dev,
+  prepare,
+  root,
+  settle,
+  startDev,
+  stop,
+  wranglerBin,
+} from "./dev_server.ts";
 import { type Answer, agent, request } from "./http.ts";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const config = join(root, "bench/worker/wrangler.toml");
-const wranglerBin = join(root, "node_modules/wrangler/bin/wrangler.js");
+import {
+  fixed,
+  type LoadResult,
+  packageVersion,
+  type SizeRow,
+  SYSTEMS,
+  type System,
+  type SystemSamples,
+  sizeTable,
+  splitTable,
+  type Throughput,
+  table,
+  throughputTable,
+  version,
+} from "./report.ts";
 
 // Options, set by `runWorkerBench` from its argument list.
 let args: readonly string[] = [];
@@ -94,20 +113,6 @@ function configure(argv: readonly string[]): void {
     : { noop: 5000, noopProxy: 2000, floor: 600, weir: 800, workflows: 500, weirApi: 400 };
   failures = 0;
 }
-
-/**
- * What runs the N steps. The first three are the issue's comparison; the last two split Weir's
- * cost for the analysis (its engine alone, and the floor run from an alarm as Weir's runs are).
- */
-type System = "weir" | "workflows" | "floor" | "engine" | "floorAlarm" | "floorWeirStorage";
-const SYSTEMS: readonly System[] = [
-  "weir",
-  "workflows",
-  "floor",
-  "engine",
-  "floorAlarm",
-  "floorWeirStorage",
-];
 const ROUTE: Record<System, string> = {
   weir: "/bench/weir/run?",
   workflows: "/bench/wf/run?poll=1&",
@@ -115,14 +120,6 @@ const ROUTE: Record<System, string> = {
   engine: "/bench/engine/run?",
   floorAlarm: "/bench/floor/run?alarm=1&",
   floorWeirStorage: "/bench/floor/run?storage=weir&",
-};
-const LABEL: Record<System, string> = {
-  weir: "Weir",
-  workflows: "Cloudflare Workflows",
-  floor: "floor (bare SQLite DO)",
-  engine: "Weir's engine alone, in-memory journal, no DO",
-  floorAlarm: "floor, steps run from the DO's alarm",
-  floorWeirStorage: "floor storing each step as Weir does (SqlJournal + SqlLogSink)",
 };
 
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
@@ -151,24 +148,6 @@ async function runOnce(
     console.error(`${system} ${shape} n=${n}: ${answer.status} ${answer.body.slice(0, 500)}`);
   }
   return ms;
-}
-
-interface SystemSamples {
-  readonly samplesMs: number[];
-  readonly medianMs: number;
-  readonly minMs: number;
-  /** Median run time ÷ N. */
-  readonly msPerStep: number;
-}
-
-interface SizeRow {
-  readonly n: number;
-  readonly reps: number;
-  readonly systems: Record<System, SystemSamples>;
-  /** Workflows' time ÷ Weir's (the goal for sequential steps: ≥ 10). */
-  readonly workflowsOverWeir: number;
-  /** Weir's time ÷ the floor's (the goal for sequential steps: ≤ 2). */
-  readonly weirOverFloor: number;
 }
 
 async function sizes(
@@ -214,19 +193,6 @@ async function sizes(
   return rows;
 }
 
-interface LoadResult {
-  readonly name: string;
-  readonly path: "direct" | "proxy";
-  readonly requests: number;
-  readonly concurrency: number;
-  readonly seconds: number;
-  readonly perSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly errors: number;
-}
-
-/** `total` units of work, `concurrency` in flight; a unit is one or more requests. */
 async function load(
   name: string,
   path: "direct" | "proxy",
@@ -291,19 +257,6 @@ async function weirThroughApi(base: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 2));
   }
   throw new Error("run not final after 5,000 polls");
-}
-
-interface Throughput {
-  readonly inspector: boolean;
-  readonly concurrency: number;
-  readonly rows: LoadResult[];
-  /** Weir's 1-step runs per second ÷ Workflows' (goal ≥ 10). */
-  readonly weirOverWorkflows: number;
-  /** Weir's 1-step runs per second ÷ the plain request's (goal ≥ 0.5). */
-  readonly weirOverNoop: number;
-  /** The floor's 1-write runs per second ÷ the plain request's: the ceiling of one DO per run. */
-  readonly floorOverNoop: number;
-  readonly weirApiOverWorkflows: number;
 }
 
 async function throughput(dev: Dev, inspector: boolean): Promise<Throughput> {
@@ -382,86 +335,6 @@ async function throughput(dev: Dev, inspector: boolean): Promise<Throughput> {
 }
 
 // ——— Report ———
-
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "—";
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
-  const rule = `| ${widths.map((w, i) => (i === 0 ? "-".repeat(w) : `${"-".repeat(w - 1)}:`)).join(" | ")} |`;
-  return [line(head), rule, ...rows.map(line)].join("\n");
-}
-
-function sizeTable(rows: readonly SizeRow[], label: string): string {
-  return table(
-    [
-      label,
-      "Weir ms",
-      "Workflows ms",
-      "floor ms",
-      "Weir ms/step",
-      "Workflows ms/step",
-      "floor ms/step",
-      "Workflows ÷ Weir",
-      "Weir ÷ floor",
-    ],
-    rows.map((r) => [
-      String(r.n),
-      fixed(r.systems.weir.medianMs, 1),
-      fixed(r.systems.workflows.medianMs, 1),
-      fixed(r.systems.floor.medianMs, 1),
-      fixed(r.systems.weir.msPerStep, 3),
-      fixed(r.systems.workflows.msPerStep, 3),
-      fixed(r.systems.floor.msPerStep, 4),
-      `${fixed(r.workflowsOverWeir, 1)}×`,
-      `${fixed(r.weirOverFloor, 1)}×`,
-    ]),
-  );
-}
-
-/** Weir's cost split: floor, floor from an alarm, engine alone, Weir. */
-function splitTable(rows: readonly SizeRow[], label: string): string {
-  const order: System[] = ["floor", "floorAlarm", "floorWeirStorage", "engine", "weir"];
-  return table(
-    [label, ...order.map((s) => `${LABEL[s]} ms`)],
-    rows.map((r) => [String(r.n), ...order.map((s) => fixed(r.systems[s].medianMs, 1))]),
-  );
-}
-
-function throughputTable(t: Throughput): string {
-  return table(
-    ["scenario", "path", "requests", "per second", "p50 ms", "p99 ms"],
-    t.rows.map((r) => [
-      r.name,
-      r.path,
-      String(r.requests),
-      fixed(r.perSecond, 0),
-      fixed(r.p50Ms, 1),
-      fixed(r.p99Ms, 1),
-    ]),
-  );
-}
-
-function version(command: string[]): string {
-  try {
-    return execFileSync(command[0] as string, command.slice(1), { cwd: root, encoding: "utf8" })
-      .trim()
-      .split("\n")[0] as string;
-  } catch {
-    return "unknown";
-  }
-}
-
-async function packageVersion(path: string): Promise<string> {
-  try {
-    return (JSON.parse(await readFile(join(root, path), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-}
 
 // ——— Main ———
 
