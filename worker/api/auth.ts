@@ -3,12 +3,18 @@
  * `Authorization: Bearer <token>`; when it is not, the API is open and the Worker says so once
  * per isolate.
  *
+ * A WebSocket upgrade may carry the token in a `weir.bearer.<base64url>` subprotocol instead
+ * (see live_protocol.ts), because browsers cannot set headers on WebSockets. Only upgrades may:
+ * an ordinary request offering that header is refused, so the header is no second way in.
+ * Tokens are never logged.
+ *
  * @module
  */
 
 import type { MiddlewareHandler } from "hono";
 import type { WeirEnv } from "../env.ts";
 import { ApiError, errorResponse } from "./errors.ts";
+import { offeredProtocols, tokenFromProtocols } from "./live_protocol.ts";
 
 let warned = false;
 
@@ -34,15 +40,24 @@ export function bearerAuth(): MiddlewareHandler<{ Bindings: WeirEnv }> {
     }
     const header = c.req.header("Authorization") ?? "";
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (match === null || !(await sameSecret(match[1] ?? "", token))) {
+    const upgrade = c.req.header("Upgrade")?.toLowerCase() === "websocket";
+    const given =
+      match !== null
+        ? match[1]
+        : upgrade
+          ? tokenFromProtocols(offeredProtocols(c.req.header("Sec-WebSocket-Protocol")))
+          : undefined;
+    if (given === undefined || !(await sameSecret(given, token))) {
       c.header("WWW-Authenticate", 'Bearer realm="weir"');
       return errorResponse(
         c,
         new ApiError(
           "unauthorized",
-          match === null
-            ? "This API needs an Authorization: Bearer <token> header"
-            : "The bearer token is not valid",
+          given !== undefined
+            ? "The bearer token is not valid"
+            : upgrade
+              ? "This WebSocket needs an Authorization: Bearer <token> header or a weir.bearer.<base64url token> subprotocol"
+              : "This API needs an Authorization: Bearer <token> header",
         ),
       );
     }

@@ -10,6 +10,7 @@ import type { WeirEnv } from "../env.ts";
 import type { RunChange } from "../flow_run.ts";
 import { runObject } from "../rpc.ts";
 import { ApiError } from "./errors.ts";
+import { LIVE_PROTOCOL, offeredProtocols } from "./live_protocol.ts";
 import {
   CancelBody,
   EventBody,
@@ -349,11 +350,31 @@ export function liveRoute(app: App): void {
         "This endpoint needs a WebSocket upgrade (Upgrade: websocket)",
       );
     }
+    const offered = offeredProtocols(c.req.header("Sec-WebSocket-Protocol"));
+    if (offered.length > 0 && !offered.includes(LIVE_PROTOCOL)) {
+      throw new ApiError(
+        "bad_request",
+        `This WebSocket speaks the '${LIVE_PROTOCOL}' subprotocol; offer it or offer none`,
+      );
+    }
     const stub = runStub(c.env, parsed.data.id);
     if ((await stub.view()) === undefined) {
       throw new ApiError("not_found", `No run with id '${parsed.data.id}'`);
     }
-    return stub.fetch(c.req.raw);
+    // The run's object gets the upgrade without the subprotocols: one of them may carry the
+    // token, which has done its work here and goes no further.
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("Sec-WebSocket-Protocol");
+    headers.delete("Authorization");
+    const upgraded = await stub.fetch(new Request(c.req.raw.url, { headers }));
+    if (offered.length === 0 || upgraded.webSocket === null) return upgraded;
+    // A browser that offered subprotocols drops the socket unless one is chosen; never echo
+    // the token's.
+    return new Response(null, {
+      status: upgraded.status,
+      webSocket: upgraded.webSocket,
+      headers: { "Sec-WebSocket-Protocol": LIVE_PROTOCOL },
+    });
   });
   // Documented by hand: a WebSocket upgrade has no JSON response for the validator to check.
   app.openAPIRegistry.registerPath({
@@ -361,7 +382,7 @@ export function liveRoute(app: App): void {
     path: "/api/runs/{id}/live",
     summary: "Watch a run live over a WebSocket: a snapshot, then journal entries and log lines",
     description:
-      'Needs `Upgrade: websocket`. The first message is `{ type: "snapshot", run }`; then `{ type: "journal", runId, entries }` and `{ type: "log", log }` as the run changes. Send `snapshot` for a fresh snapshot, `ping` for `pong`.',
+      'Needs `Upgrade: websocket`. The first message is `{ type: "snapshot", run }`; then `{ type: "journal", runId, entries }` and `{ type: "log", log }` as the run changes. Send `snapshot` for a fresh snapshot, `ping` for `pong`. Browsers, which cannot set an Authorization header on a WebSocket, offer the subprotocols `weir.live.v1` and `weir.bearer.<the token as unpadded base64url>`; the server answers with `weir.live.v1`.',
     request: { params: RunIdParam },
     responses: {
       101: { description: "Switching to the WebSocket protocol" },
