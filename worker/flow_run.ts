@@ -80,14 +80,22 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   #live: RunLifecycle | undefined;
   #driving: Promise<void> | undefined;
   #again = false;
+  /** The run's index row as of the last append, kept up to date from appended entries. */
+  #summary: RunSummary | undefined;
+  /** Whether any live-feed socket is open, so an append without watchers sends nothing. */
+  #watched: boolean;
 
   constructor(ctx: DurableObjectState, env: WeirEnv) {
     super(ctx, env);
     this.#initialized = isInitialized(ctx.storage);
     if (this.#initialized) migrate(ctx.storage);
     this.#journal = new SqlJournal(ctx.storage, (runId, entries) => this.#onAppend(runId, entries));
-    this.#logs = new SqlLogSink(ctx.storage, (log) => this.#broadcast({ type: "log", log }));
+    this.#logs = new SqlLogSink(ctx.storage, (record, cursor) => {
+      if (this.#watched) this.#broadcast({ type: "log", log: { ...record, cursor } });
+    });
     this.#outbox = new Outbox(ctx.storage);
+    // Sockets survive hibernation: an object woken for one of them must still feed it.
+    this.#watched = ctx.getWebSockets().length > 0;
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
@@ -315,6 +323,8 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
       report = await lifecycle.run();
     } finally {
       this.#live = undefined;
+      // Task starts held back to share a statement with their outcome (see SqlJournal).
+      this.#journal.flush();
     }
     if (report.status === "suspended") {
       this.#setMeta("wake_at", String(report.wakeAt ?? NEVER));
@@ -351,13 +361,21 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   // ——— Journal side effects: outbox and live feed ———
 
   #onAppend(runId: string, entries: readonly JournalEntry[]): void {
-    this.#broadcast({ type: "journal", runId, entries });
-    if (!entries.some((e) => e.type === "run.state" || e.type === "run.created")) return;
-    const all = this.#journal.read(runId);
-    const summary: RunSummary = runSummary(all, {
+    if (this.#watched) this.#broadcast({ type: "journal", runId, entries });
+    const meta = () => ({
       idempotencyKey: this.#meta("idempotency_key") ?? null,
       deploymentId: this.#meta("deployment_id") ?? null,
     });
+    const changed = entries.some((e) => e.type === "run.state" || e.type === "run.created");
+    // The first append after a wake reads the journal once; later ones fold what they add.
+    const summary =
+      this.#summary === undefined
+        ? changed
+          ? runSummary(undefined, this.#journal.read(runId), meta())
+          : undefined
+        : runSummary(this.#summary, entries, this.#summary);
+    this.#summary = summary;
+    if (!changed || summary === undefined) return;
     this.#outbox.enqueue({ kind: "index", summary });
     const finished = entries.some((e) => e.type === "run.finished");
     if (finished && summary.parentRunId !== null) {
@@ -380,6 +398,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     }
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
+    this.#watched = true;
     const detail = this.view();
     pair[1].send(JSON.stringify({ type: "snapshot", run: detail ?? null }));
     return new Response(null, { status: 101, webSocket: pair[0] });
@@ -399,6 +418,11 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     } catch {
       // Already closed.
     }
+    this.#watched = this.ctx.getWebSockets().some((socket) => socket !== ws);
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.#watched = this.ctx.getWebSockets().some((socket) => socket !== ws);
   }
 
   #broadcast(message: unknown): void {

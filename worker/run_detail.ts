@@ -7,7 +7,6 @@
  */
 
 import {
-  foldJournal,
   isFinal,
   type JournalEntry,
   type ResultRef,
@@ -109,42 +108,59 @@ export function runDetail(entries: readonly JournalEntry[]): RunDetail {
 }
 
 /**
- * The run's row for the D1 index.
+ * The run's row for the D1 index, from its journal; or, given the summary taken before, from
+ * the entries appended since (the run object keeps its summary up to date this way instead of
+ * reading the whole journal at every state change).
  *
  * @example
  * ```ts
- * outbox.enqueue({ kind: "index", summary: runSummary(entries, meta) });
+ * let summary = runSummary(undefined, journal.read(runId), meta);
+ * summary = runSummary(summary, appended, meta);
  * ```
+ * @throws {RangeError} when there is no summary before and the entries hold no `run.created`.
  */
 export function runSummary(
+  before: RunSummary | undefined,
   entries: readonly JournalEntry[],
   meta: { idempotencyKey: string | null; deploymentId: string | null },
 ): RunSummary {
-  const record = foldJournal(entries);
-  const info = record.info;
-  if (info === undefined) throw new RangeError("This run's journal is empty");
-  const created = entries[0]?.at ?? 0;
-  const last = entries[entries.length - 1]?.at ?? created;
-  const started = record.states.find((s) => s.type === "RUNNING")?.timestamp ?? null;
-  const state = record.state;
-  const final = state !== undefined && isFinal(state);
-  return {
-    id: info.id,
-    flowName: info.flowName,
-    name: info.name,
-    deploymentId: meta.deploymentId,
-    parentRunId: info.parentRunId ?? null,
-    stateType: state?.type ?? "PENDING",
-    stateName: state?.name ?? "Pending",
-    tags: info.tags,
-    idempotencyKey: meta.idempotencyKey,
-    createdAt: created,
-    updatedAt: last,
-    scheduledAt: info.scheduledAt ?? null,
-    startedAt: started,
-    endedAt: final ? (state?.timestamp ?? null) : null,
-    version: entries.length,
-  };
+  let summary: { -readonly [K in keyof RunSummary]: RunSummary[K] } | undefined =
+    before === undefined ? undefined : { ...before };
+  for (const entry of entries) {
+    if (entry.type === "run.created") {
+      const info = entry.run;
+      summary = {
+        id: info.id,
+        flowName: info.flowName,
+        name: info.name,
+        deploymentId: meta.deploymentId,
+        parentRunId: info.parentRunId ?? null,
+        stateType: "PENDING",
+        stateName: "Pending",
+        tags: info.tags,
+        idempotencyKey: meta.idempotencyKey,
+        createdAt: entry.at,
+        updatedAt: entry.at,
+        scheduledAt: info.scheduledAt ?? null,
+        startedAt: null,
+        endedAt: null,
+        version: 0,
+      };
+    }
+    if (summary === undefined) throw new RangeError("This run's journal has no run.created");
+    summary.updatedAt = entry.at;
+    summary.version++;
+    if (entry.type === "run.state") {
+      const state = entry.state;
+      summary.stateType = state.type;
+      summary.stateName = state.name;
+      if (summary.startedAt === null && state.type === "RUNNING")
+        summary.startedAt = state.timestamp;
+      summary.endedAt = isFinal(state) ? state.timestamp : null;
+    }
+  }
+  if (summary === undefined) throw new RangeError("This run's journal is empty");
+  return summary;
 }
 
 /** A node of the run graph. */

@@ -6,16 +6,44 @@
  * @module
  */
 
-/** Each entry upgrades the schema from the version before it. Append only; never edit. */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS journal (
-     run_id TEXT NOT NULL,
-     seq INTEGER NOT NULL,
-     entry TEXT NOT NULL,
-     PRIMARY KEY (run_id, seq)
-   );
-   CREATE TABLE IF NOT EXISTS logs (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+/** The tables of the current version, for an object that has none yet. */
+const CURRENT = `
+  CREATE TABLE journal (seq INTEGER PRIMARY KEY, run_id TEXT NOT NULL, entry TEXT NOT NULL);
+  CREATE TABLE logs (
+    seq INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    step_id TEXT,
+    level TEXT NOT NULL,
+    source TEXT NOT NULL,
+    message TEXT NOT NULL,
+    timestamp INTEGER NOT NULL
+  );
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+  );
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`;
+
+/**
+ * Upgrades for objects created by earlier deploys: entry `i` takes version `i + 1` to `i + 2`.
+ * Append only; never edit one. Each must leave the tables exactly as {@link CURRENT} makes them
+ * (a test compares the two).
+ */
+const UPGRADES: readonly string[] = [
+  // v2: the journal and the logs become plain rowid tables. A step's rows are the object's
+  // hottest writes, and each INSERT into v1's tables also updated a second B-tree (the journal's
+  // (run_id, seq) primary key index) or sqlite_sequence (the logs' AUTOINCREMENT). The journal's
+  // order is its rowid now; an object holds one run, so a per-run sequence bought nothing.
+  `CREATE TABLE journal_v2 (seq INTEGER PRIMARY KEY, run_id TEXT NOT NULL, entry TEXT NOT NULL);
+   INSERT INTO journal_v2 (run_id, entry) SELECT run_id, entry FROM journal ORDER BY run_id, seq;
+   DROP TABLE journal;
+   ALTER TABLE journal_v2 RENAME TO journal;
+   CREATE TABLE logs_v2 (
+     seq INTEGER PRIMARY KEY,
      run_id TEXT NOT NULL,
      step_id TEXT,
      level TEXT NOT NULL,
@@ -23,22 +51,19 @@ const MIGRATIONS: readonly string[] = [
      message TEXT NOT NULL,
      timestamp INTEGER NOT NULL
    );
-   CREATE TABLE IF NOT EXISTS outbox (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     kind TEXT NOT NULL,
-     payload TEXT NOT NULL,
-     attempts INTEGER NOT NULL DEFAULT 0,
-     next_attempt_at INTEGER NOT NULL DEFAULT 0,
-     last_error TEXT
-   );
-   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+   INSERT INTO logs_v2 (seq, run_id, step_id, level, source, message, timestamp)
+     SELECT seq, run_id, step_id, level, source, message, timestamp FROM logs;
+   DROP TABLE logs;
+   ALTER TABLE logs_v2 RENAME TO logs;`,
 ];
 
 /** The schema version this code expects. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
+export const SCHEMA_VERSION = UPGRADES.length + 1;
 
 /**
- * Brings the object's database to {@link SCHEMA_VERSION}; does nothing when it is there.
+ * Brings the object's database to {@link SCHEMA_VERSION}; does nothing when it is there. A new
+ * object gets the current tables at once; an older one is upgraded step by step, in one
+ * transaction, so a failed upgrade leaves it at its old version.
  *
  * @example
  * ```ts
@@ -52,7 +77,11 @@ export function migrate(storage: DurableObjectStorage): void {
   let version = row?.version ?? 0;
   if (version >= SCHEMA_VERSION) return;
   storage.transactionSync(() => {
-    for (; version < SCHEMA_VERSION; version++) sql.exec(MIGRATIONS[version] as string);
+    if (version === 0) {
+      sql.exec(CURRENT);
+      version = SCHEMA_VERSION;
+    }
+    for (; version < SCHEMA_VERSION; version++) sql.exec(UPGRADES[version - 1] as string);
     sql.exec("DELETE FROM schema_version");
     sql.exec("INSERT INTO schema_version (version) VALUES (?)", version);
   });

@@ -1,6 +1,7 @@
 /**
  * The log sink port on Durable Object SQLite: each record is a row, written synchronously, so a
- * line is stored before the step that wrote it is journaled.
+ * line is stored before the step that wrote it is journaled. Cursors are the rows' sequence
+ * numbers, counted in memory after one read, so a write is one INSERT.
  *
  * @module
  */
@@ -24,24 +25,38 @@ export interface StoredLog extends LogRecord {
  * ```
  */
 export class SqlLogSink implements LogSink {
+  /** The last cursor written, read from SQLite on first use (this sink is the only writer). */
+  #last: number | undefined;
+
   constructor(
     readonly storage: DurableObjectStorage,
-    readonly onWrite: (log: StoredLog) => void = () => {},
+    /** Sees every stored line with its cursor (the object feeds its live feed from it). */
+    readonly onWrite: (record: LogRecord, cursor: number) => void = () => {},
   ) {}
 
   write(record: LogRecord): void {
-    const row = this.storage.sql
-      .exec<{ seq: number }>(
-        "INSERT INTO logs (run_id, step_id, level, source, message, timestamp) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+    const sql = this.storage.sql;
+    const cursor =
+      (this.#last ??
+        sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM logs").one().seq ??
+        0) + 1;
+    try {
+      sql.exec(
+        "INSERT INTO logs (seq, run_id, step_id, level, source, message, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        cursor,
         record.runId,
         record.stepId ?? null,
         record.level,
         record.source,
         record.message,
         record.timestamp,
-      )
-      .one();
-    this.onWrite({ ...record, cursor: row.seq });
+      );
+    } catch (error) {
+      this.#last = undefined;
+      throw error;
+    }
+    this.#last = cursor;
+    this.onWrite(record, cursor);
   }
 
   /** Lines after a cursor, at or above a level, oldest first. */

@@ -379,8 +379,10 @@ describe("reset mid-run", () => {
       (instance as unknown as { marker?: string }).marker = "first instance";
       return s;
     });
-    // The checkpoint task resets the object after it has run (its start is journaled, its end
-    // is not): the alarm's execution dies with the object.
+    // The checkpoint task resets the object after it has run: the alarm's execution dies with
+    // the object, before the task's outcome is journaled. (Its start was held in memory to share
+    // a statement with the outcome, see SqlJournal, so it is lost too, which only means the
+    // task runs again, as it would with its start stored.)
     testHooks.atCheckpoint = () => {
       testHooks.atCheckpoint = undefined;
       state.abort("reset by the test");
@@ -391,7 +393,7 @@ describe("reset mid-run", () => {
     const crashed = await getRun(run.id);
     expect(crashed.state.type).toBe("RUNNING");
     expect(step(crashed, "add-0").state.type).toBe("COMPLETED");
-    expect(step(crashed, "checkpoint-0").state.type).toBe("RUNNING");
+    expect(crashed.steps.map((s) => s.runName)).toEqual(["add-0"]);
     // A new instance serves the run now (through a new stub: the old one broke with the reset).
     const marker = await runInDurableObject(
       stubOf(run.id),
