@@ -22,8 +22,6 @@ import {
   type StepOutcomeRecord,
 } from "./run_record.ts";
 
-const DONE: Promise<void> = Promise.resolve();
-
 /** How a step ended, as the flow body sees it. */
 export type Outcome =
   | { readonly ok: true; readonly value: unknown; readonly at: number; readonly state: State }
@@ -122,24 +120,25 @@ export class Execution {
   }
 
   /**
-   * Journals entries (logs first), then applies them to the record. When the sink needs no
-   * flush and the journal stores synchronously (in memory, Durable Object SQLite), this does
-   * its work before returning, with no extra promise per step.
+   * Journals entries (logs first), then applies them to the record. When the log sink and the
+   * journal answer synchronously (in memory, Durable Object SQLite), this does all its work
+   * before returning and returns `undefined`: callers skip the `await`, which would cost a
+   * promise and a turn of the microtask queue per append. Otherwise it returns a promise that
+   * settles once the entries are stored and applied.
    */
-  append(entries: readonly JournalEntry[]): Promise<void> {
-    if (this.host.logs.flush === undefined) {
-      if (this.#pendingLogs.length > 0) this.#writeLogs();
-      const stored = this.host.journal.append(this.runId, entries);
-      if (stored === undefined) {
-        for (const entry of entries) applyEntry(this.record, entry);
-        return DONE;
-      }
-      return this.#applyAfter(stored, entries);
+  append(entries: readonly JournalEntry[]): Promise<void> | undefined {
+    if (this.#pendingLogs.length > 0) {
+      this.#writeLogs();
+      const flushed = this.host.logs.flush?.();
+      if (flushed !== undefined) return this.#appendAfter(flushed, entries);
     }
-    return this.#appendAsync(entries);
+    const stored = this.host.journal.append(this.runId, entries);
+    if (stored !== undefined) return this.#applyAfter(stored, entries);
+    for (const entry of entries) applyEntry(this.record, entry);
+    return undefined;
   }
 
-  async #applyAfter(stored: Promise<void> | void, entries: readonly JournalEntry[]): Promise<void> {
+  async #applyAfter(stored: Promise<void>, entries: readonly JournalEntry[]): Promise<void> {
     this.activity.enter();
     try {
       await stored;
@@ -149,10 +148,10 @@ export class Execution {
     }
   }
 
-  async #appendAsync(entries: readonly JournalEntry[]): Promise<void> {
+  async #appendAfter(flushed: Promise<void>, entries: readonly JournalEntry[]): Promise<void> {
     this.activity.enter();
     try {
-      await this.flushLogs();
+      await flushed;
       await this.host.journal.append(this.runId, entries);
       for (const entry of entries) applyEntry(this.record, entry);
     } finally {

@@ -8,22 +8,19 @@
 import { abortReason } from "../clock.ts";
 import { type Encoded, encode } from "../codec.ts";
 import { formatMillis, toMillis } from "../duration.ts";
-import { CancelledError, NonRetryableError, RetryAfterError, serializeError } from "../errors.ts";
+import { NonRetryableError, RetryAfterError, serializeError } from "../errors.ts";
 import type { ResultRef } from "../journal.ts";
-import type { Logger } from "../logs.ts";
 import { hashString, seededRandom } from "../random.ts";
 import { retryDelayMs } from "../retry.ts";
 import { formatTemplate } from "../run_names.ts";
 import {
   AwaitingRetry,
   Cached,
-  Cancelled,
   Completed,
   Failed,
   formatState,
   Retrying,
   Running,
-  type State,
   TimedOut,
 } from "../states.ts";
 import type { StepSpec } from "../step.ts";
@@ -32,8 +29,7 @@ import { cacheKeyFor } from "./cache_key.ts";
 import type { Execution, Outcome } from "./execution.ts";
 import { invoke } from "./invoke_task.ts";
 import type { StepRecord } from "./run_record.ts";
-
-const NO_INPUTS: string[] = [];
+import { cancelled, fail, inputsOf, started } from "./task_run_entries.ts";
 
 type TaskSpec = Extract<StepSpec, { type: "task" }>;
 
@@ -56,15 +52,7 @@ export async function runTask(
   const task = spec.task;
   const options = task.options;
   const logger = exec.stepLogger(stepId, `Task run '${runName}'`);
-  // Steps whose results are passed in, for the run graph (object results are tracked).
-  let inputs: string[] = NO_INPUTS;
-  for (const arg of spec.args) {
-    if (typeof arg !== "object" || arg === null) continue;
-    const producer = exec.producedBy.get(arg);
-    if (producer === undefined) continue;
-    if (inputs === NO_INPUTS) inputs = [];
-    inputs.push(producer);
-  }
+  const inputs = inputsOf(exec, spec.args);
   exec.activity.enter();
   try {
     let cacheKey: string | undefined;
@@ -109,7 +97,7 @@ export async function runTask(
       if (signal.aborted)
         return await cancelled(exec, stepId, abortReason(signal), attempt, logger);
       const startAt = exec.now();
-      await exec.append([
+      const starting = exec.append([
         started(
           stepId,
           task,
@@ -120,6 +108,8 @@ export async function runTask(
           inputs,
         ),
       ]);
+      // A journal that stores synchronously needs no await (see Execution.append).
+      if (starting !== undefined) await starting;
       const result = await invoke(exec, task, spec.args, stepId, runName, attempt, signal, logger);
       if (result.ok) {
         let stored: { value: Encoded } | { ref: ResultRef };
@@ -147,7 +137,7 @@ export async function runTask(
         }
         const at = exec.now();
         const state = Completed(at);
-        await exec.append([
+        const completing = exec.append([
           {
             type: "step.completed",
             at,
@@ -157,6 +147,7 @@ export async function runTask(
             ...(cacheKey === undefined ? {} : { cacheKey }),
           },
         ]);
+        if (completing !== undefined) await completing;
         if (cacheKey !== undefined) {
           const expiration = cacheOptions.expiration;
           await exec.host.cache.set(cacheKey, {
@@ -228,68 +219,6 @@ export async function runTask(
   } finally {
     exec.activity.leave();
   }
-}
-
-function started(
-  stepId: string,
-  task: AnyTask,
-  runName: string,
-  attempt: number,
-  state: State,
-  at: number,
-  inputs: readonly string[],
-) {
-  return {
-    type: "step.started",
-    at,
-    stepId,
-    kind: "task",
-    name: task.taskName,
-    runName,
-    attempt,
-    state,
-    ...(task.options.tags === undefined ? {} : { tags: task.options.tags }),
-    ...(inputs.length === 0 ? {} : { inputs }),
-  } as const;
-}
-
-async function fail(
-  exec: Execution,
-  stepId: string,
-  error: Error,
-  attempt: number,
-  state: State,
-  logger: Logger,
-): Promise<Outcome> {
-  await exec.append([
-    {
-      type: "step.failed",
-      at: state.timestamp,
-      stepId,
-      state,
-      error: serializeError(error),
-      attempt,
-    },
-  ]);
-  logger.error(`Finished in state ${formatState(state)}`);
-  return { ok: false, error, at: state.timestamp, state };
-}
-
-async function cancelled(
-  exec: Execution,
-  stepId: string,
-  reason: unknown,
-  attempt: number,
-  logger: Logger,
-): Promise<Outcome> {
-  const error =
-    reason instanceof Error ? reason : new CancelledError(String(reason ?? "Cancelled"));
-  const at = exec.now();
-  // Read the message first: CancelledError has Error's shape, so narrowing on it leaves `never`.
-  const message = error.message;
-  const state =
-    error instanceof CancelledError ? Cancelled(at, { message }) : Failed(at, { message });
-  return fail(exec, stepId, error, attempt, state, logger);
 }
 
 function persistKey(

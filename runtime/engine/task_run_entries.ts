@@ -1,0 +1,134 @@
+/**
+ * What every way of running a task shares: its `step.started` entry, the steps whose results
+ * it was given, and how it ends in failure or cancellation.
+ *
+ * @module
+ */
+
+import { CancelledError, serializeError } from "../errors.ts";
+import type { Logger } from "../logs.ts";
+import { Cancelled, Failed, formatState, type State } from "../states.ts";
+import type { AnyTask } from "../task_types.ts";
+import type { Execution, Outcome } from "./execution.ts";
+
+const NO_INPUTS: string[] = [];
+
+/**
+ * The ids of the steps whose (object) results are passed in `args`, for the run graph.
+ *
+ * @example
+ * ```ts
+ * inputsOf(execution, [rows]); // ["0"] when step 0 returned `rows`
+ * ```
+ */
+export function inputsOf(exec: Execution, args: readonly unknown[]): readonly string[] {
+  let inputs: string[] = NO_INPUTS;
+  for (const arg of args) {
+    if (typeof arg !== "object" || arg === null) continue;
+    const producer = exec.producedBy.get(arg);
+    if (producer === undefined) continue;
+    if (inputs === NO_INPUTS) inputs = [];
+    inputs.push(producer);
+  }
+  return inputs;
+}
+
+/**
+ * A task attempt's `step.started` entry.
+ *
+ * @example
+ * ```ts
+ * await execution.append([started("0", task, "inc-0", 1, Running(at), at, [])]);
+ * ```
+ */
+export function started(
+  stepId: string,
+  task: AnyTask,
+  runName: string,
+  attempt: number,
+  state: State,
+  at: number,
+  inputs: readonly string[],
+) {
+  return {
+    type: "step.started",
+    at,
+    stepId,
+    kind: "task",
+    name: task.taskName,
+    runName,
+    attempt,
+    state,
+    ...(task.options.tags === undefined ? {} : { tags: task.options.tags }),
+    ...(inputs.length === 0 ? {} : { inputs }),
+  } as const;
+}
+
+/**
+ * Journals a task run's final failure and returns it as the step's outcome.
+ *
+ * @example
+ * ```ts
+ * return fail(execution, "0", error, 1, Failed(at, { message }), logger);
+ * ```
+ */
+export async function fail(
+  exec: Execution,
+  stepId: string,
+  error: Error,
+  attempt: number,
+  state: State,
+  logger: Logger,
+): Promise<Outcome> {
+  await exec.append([
+    {
+      type: "step.failed",
+      at: state.timestamp,
+      stepId,
+      state,
+      error: serializeError(error),
+      attempt,
+    },
+  ]);
+  logger.error(`Finished in state ${formatState(state)}`);
+  return { ok: false, error, at: state.timestamp, state };
+}
+
+/**
+ * Journals a task run stopped by its step's signal: Cancelled for a cancellation, Failed for
+ * any other reason (a lost race, a flow timeout).
+ *
+ * @example
+ * ```ts
+ * if (signal.aborted) return cancelled(execution, "0", abortReason(signal), 1, logger);
+ * ```
+ */
+export async function cancelled(
+  exec: Execution,
+  stepId: string,
+  reason: unknown,
+  attempt: number,
+  logger: Logger,
+): Promise<Outcome> {
+  const error =
+    reason instanceof Error ? reason : new CancelledError(String(reason ?? "Cancelled"));
+  const at = exec.now();
+  // Read the message first: CancelledError has Error's shape, so narrowing on it leaves `never`.
+  const message = error.message;
+  const state =
+    error instanceof CancelledError ? Cancelled(at, { message }) : Failed(at, { message });
+  return fail(exec, stepId, error, attempt, state, logger);
+}
+
+/**
+ * A thrown value as an Error (user code may throw anything).
+ *
+ * @example
+ * ```ts
+ * toError("boom").message; // "boom"
+ * ```
+ */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === "string" ? value : `Non-error value thrown: ${String(value)}`);
+}
