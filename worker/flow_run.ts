@@ -24,9 +24,15 @@ import {
 import type { WeirEnv } from "./env.ts";
 import type { FlowRegistry } from "./registry.ts";
 import { runObject } from "./rpc.ts";
-import { type RunDetail, runDetail, runGraph, runSummary } from "./run_detail.ts";
+import {
+  foldSummary,
+  type RunDetail,
+  type RunSummaryDraft,
+  runDetail,
+  runGraph,
+} from "./run_detail.ts";
 import { D1CacheStore } from "./storage/d1_cache.ts";
-import { Outbox, type OutboxMessage, type RunSummary, upsertRunSummary } from "./storage/outbox.ts";
+import { Outbox, type OutboxMessage, upsertRunSummary } from "./storage/outbox.ts";
 import { R2ResultStore } from "./storage/r2_results.ts";
 import { migrate } from "./storage/schema.ts";
 import { SqlJournal } from "./storage/sql_journal.ts";
@@ -81,7 +87,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   #driving: Promise<void> | undefined;
   #again = false;
   /** The run's index row as of the last append, kept up to date from appended entries. */
-  #summary: RunSummary | undefined;
+  #summary: RunSummaryDraft | undefined;
   /** Whether any live-feed socket is open, so an append without watchers sends nothing. */
   #watched: boolean;
 
@@ -362,22 +368,25 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
 
   #onAppend(runId: string, entries: readonly JournalEntry[]): void {
     if (this.#watched) this.#broadcast({ type: "journal", runId, entries });
-    const meta = () => ({
-      idempotencyKey: this.#meta("idempotency_key") ?? null,
-      deploymentId: this.#meta("deployment_id") ?? null,
-    });
-    const changed = entries.some((e) => e.type === "run.state" || e.type === "run.created");
-    // The first append after a wake reads the journal once; later ones fold what they add.
-    const summary =
-      this.#summary === undefined
-        ? changed
-          ? runSummary(undefined, this.#journal.read(runId), meta())
-          : undefined
-        : runSummary(this.#summary, entries, this.#summary);
+    let changed = false;
+    let finished = false;
+    for (const entry of entries) {
+      if (entry.type === "run.state" || entry.type === "run.created") changed = true;
+      else if (entry.type === "run.finished") finished = true;
+    }
+    // The first state change after a wake reads the journal once; later appends fold in what
+    // they add (a summary carries the meta its run.created needs).
+    let summary = this.#summary;
+    if (summary !== undefined) summary = foldSummary(summary, entries, summary);
+    else if (changed) {
+      summary = foldSummary(undefined, this.#journal.read(runId), {
+        idempotencyKey: this.#meta("idempotency_key") ?? null,
+        deploymentId: this.#meta("deployment_id") ?? null,
+      });
+    }
     this.#summary = summary;
     if (!changed || summary === undefined) return;
     this.#outbox.enqueue({ kind: "index", summary });
-    const finished = entries.some((e) => e.type === "run.finished");
     if (finished && summary.parentRunId !== null) {
       this.#outbox.enqueue({
         kind: "notify-parent",

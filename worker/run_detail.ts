@@ -107,29 +107,32 @@ export function runDetail(entries: readonly JournalEntry[]): RunDetail {
   };
 }
 
+/** A {@link RunSummary} that {@link foldSummary} updates in place. */
+export type RunSummaryDraft = { -readonly [K in keyof RunSummary]: RunSummary[K] };
+
 /**
- * The run's row for the D1 index, from its journal; or, given the summary taken before, from
- * the entries appended since (the run object keeps its summary up to date this way instead of
- * reading the whole journal at every state change).
+ * The run's row for the D1 index, folded from journal entries: from the whole journal, or from
+ * the summary taken before and the entries appended since, updated in place (a new summary when
+ * the entries start the run). The run object keeps its summary up to date this way instead of
+ * reading its whole journal at every state change.
  *
  * @example
  * ```ts
- * let summary = runSummary(undefined, journal.read(runId), meta);
- * summary = runSummary(summary, appended, meta);
+ * let summary = foldSummary(undefined, journal.read(runId), meta);
+ * summary = foldSummary(summary, appended, meta);
  * ```
- * @throws {RangeError} when there is no summary before and the entries hold no `run.created`.
+ * @throws {RangeError} when there is no summary and the entries hold no `run.created`.
  */
-export function runSummary(
-  before: RunSummary | undefined,
+export function foldSummary(
+  summary: RunSummaryDraft | undefined,
   entries: readonly JournalEntry[],
   meta: { idempotencyKey: string | null; deploymentId: string | null },
-): RunSummary {
-  let summary: { -readonly [K in keyof RunSummary]: RunSummary[K] } | undefined =
-    before === undefined ? undefined : { ...before };
+): RunSummaryDraft {
+  let draft = summary;
   for (const entry of entries) {
     if (entry.type === "run.created") {
       const info = entry.run;
-      summary = {
+      draft = {
         id: info.id,
         flowName: info.flowName,
         name: info.name,
@@ -147,20 +150,19 @@ export function runSummary(
         version: 0,
       };
     }
-    if (summary === undefined) throw new RangeError("This run's journal has no run.created");
-    summary.updatedAt = entry.at;
-    summary.version++;
+    if (draft === undefined) throw new RangeError("This run's journal has no run.created");
+    draft.updatedAt = entry.at;
+    draft.version++;
     if (entry.type === "run.state") {
       const state = entry.state;
-      summary.stateType = state.type;
-      summary.stateName = state.name;
-      if (summary.startedAt === null && state.type === "RUNNING")
-        summary.startedAt = state.timestamp;
-      summary.endedAt = isFinal(state) ? state.timestamp : null;
+      draft.stateType = state.type;
+      draft.stateName = state.name;
+      if (draft.startedAt === null && state.type === "RUNNING") draft.startedAt = state.timestamp;
+      draft.endedAt = isFinal(state) ? state.timestamp : null;
     }
   }
-  if (summary === undefined) throw new RangeError("This run's journal is empty");
-  return summary;
+  if (draft === undefined) throw new RangeError("This run's journal is empty");
+  return draft;
 }
 
 /** A node of the run graph. */
