@@ -9,7 +9,7 @@ import { decode, type Encoded, encode } from "../codec.ts";
 import { deserializeError, serializeError } from "../errors.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { JournalEntry, ResultRef } from "../journal.ts";
-import { createLogger, type Logger, type LogRecord } from "../logs.ts";
+import { createLogger, type Logger, type LogLevelName, type LogRecord } from "../logs.ts";
 import { seededRandom } from "../random.ts";
 import type { State } from "../states.ts";
 import type { StepHandle } from "../step.ts";
@@ -104,6 +104,18 @@ export class Execution {
   /** A logger for one step's records, e.g. "Task run 'fetch-fact-0'". */
   stepLogger(stepId: string, source: string): Logger {
     return createLogger(this.#buffer, this.#now, { runId: this.runId, stepId, source });
+  }
+
+  /** Writes one of the engine's own lines for a step, with no logger object. */
+  logStep(stepId: string, source: string, level: LogLevelName, message: string): void {
+    this.#pendingLogs.push({
+      runId: this.runId,
+      stepId,
+      source,
+      level,
+      message,
+      timestamp: this.now(),
+    });
   }
 
   /** Hands buffered log records to the sink and waits until it has them. */

@@ -20,6 +20,7 @@ import { formatTemplate } from "../run_names.ts";
 import { Cancelled, Completed, Failed, Paused, Running, Scheduled, TimedOut } from "../states.ts";
 import { type Step, StepHandle, type StepSpec } from "../step.ts";
 import type { Execution, Outcome } from "./execution.ts";
+import { isPlainTask, runPlainTask } from "./run_plain_task.ts";
 import type { StepRecord } from "./run_record.ts";
 import { runSubflow } from "./run_subflow.ts";
 import { runTask } from "./run_task.ts";
@@ -85,6 +86,8 @@ export function prepareStep(
   }
   switch (spec.type) {
     case "task":
+      if (rec === undefined && isPlainTask(spec.task, exec.flow))
+        return () => runPlainTask(exec, stepId, spec, runName, signal);
       return () => runTask(exec, stepId, spec, rec, runName, signal);
     case "subflow":
       return () => runSubflow(exec, stepId, spec, rec, runName, signal);

@@ -1,0 +1,229 @@
+/**
+ * The fast path for plain tasks, the common case: no cache, no timeout, no retries, no
+ * persisted result and no `logPrints`, on a step the journal has not seen. Such a run is one
+ * attempt that journals `step.started`, calls the function and journals its end, exactly as
+ * `runTask` would, in one small async function: no cache or retry bookkeeping, no logger
+ * object, and one promise to race the function against the step's signal instead of three.
+ *
+ * @module
+ */
+
+import { abortReason } from "../clock.ts";
+import { decode, type Encoded, encode } from "../codec.ts";
+import type { TaskContext } from "../context.ts";
+import { NonRetryableError } from "../errors.ts";
+import type { AnyFlow } from "../flow_types.ts";
+import type { ResultRef } from "../journal.ts";
+import { boundLogger, type Logger } from "../logs.ts";
+import { Completed, Failed, Running } from "../states.ts";
+import type { StepSpec } from "../step.ts";
+import type { AnyTask } from "../task_types.ts";
+import { offAbort, onAbort } from "./abort_callbacks.ts";
+import type { Execution, Outcome } from "./execution.ts";
+import { cancelled, fail, inputsOf, started, toError } from "./task_run_entries.ts";
+
+type TaskSpec = Extract<StepSpec, { type: "task" }>;
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/**
+ * Whether a task can take the fast path: none of the options that need `runTask`'s
+ * bookkeeping is set.
+ *
+ * @example
+ * ```ts
+ * isPlainTask(task({ name: "inc" }, (n: number) => n + 1), myFlow); // true
+ * ```
+ */
+export function isPlainTask(task: AnyTask, flow: AnyFlow): boolean {
+  const o = task.options;
+  return (
+    !o.cache &&
+    o.timeout === undefined &&
+    !(o.retries !== undefined && o.retries > 0) &&
+    !o.persistResult &&
+    o.resultStorageKey === undefined &&
+    !(o.logPrints ?? flow.options.logPrints ?? false)
+  );
+}
+
+/**
+ * Runs a plain task step (see {@link isPlainTask}) that the journal does not hold yet.
+ *
+ * @example
+ * ```ts
+ * const outcome = await runPlainTask(execution, "0", spec, "inc-0", execution.signal);
+ * ```
+ */
+export async function runPlainTask(
+  exec: Execution,
+  stepId: string,
+  spec: TaskSpec,
+  runName: string,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const task = spec.task;
+  const source = `Task run '${runName}'`;
+  const inputs = inputsOf(exec, spec.args);
+  exec.activity.enter();
+  try {
+    if (signal.aborted) {
+      return await cancelled(exec, stepId, abortReason(signal), 1, exec.stepLogger(stepId, source));
+    }
+    const startAt = exec.now();
+    const starting = exec.append([
+      started(stepId, task, runName, 1, Running(startAt), startAt, inputs),
+    ]);
+    // A journal that stores synchronously needs no await (see Execution.append).
+    if (starting !== undefined) await starting;
+    let value: unknown;
+    try {
+      value = await new PlainAttempt(exec, task, stepId, runName, source, signal).run(spec.args);
+    } catch (thrown) {
+      const logger = exec.stepLogger(stepId, source);
+      if (signal.aborted) return await cancelled(exec, stepId, abortReason(signal), 1, logger);
+      const error = toError(thrown);
+      const state = Failed(exec.now(), {
+        message: `Task run encountered an exception ${error.name}: ${error.message}`,
+      });
+      logger.error(`Task run failed with exception: ${error.name}: ${error.message}`);
+      return await fail(exec, stepId, error, 1, state, logger);
+    }
+    let encoded: Encoded;
+    let stored: { value: Encoded } | { ref: ResultRef };
+    try {
+      encoded = encode(value);
+      const storing = exec.storeEncoded(encoded, undefined);
+      stored = storing instanceof Promise ? await storing : storing;
+    } catch (error) {
+      const wrapped = new NonRetryableError(
+        `Task run '${runName}' returned a result that cannot be stored: ${(error as Error).message}`,
+        { cause: error },
+      );
+      const state = Failed(exec.now(), { message: wrapped.message });
+      return await fail(exec, stepId, wrapped, 1, state, exec.stepLogger(stepId, source));
+    }
+    const at = exec.now();
+    const state = Completed(at);
+    const completing = exec.append([
+      "value" in stored
+        ? { type: "step.completed", at, stepId, state, value: stored.value }
+        : { type: "step.completed", at, stepId, state, ref: stored.ref },
+    ]);
+    if (completing !== undefined) await completing;
+    exec.logStep(stepId, source, "INFO", "Finished in state Completed()");
+    // The decoded copy, so a first run and a replay see equal values.
+    const result = decode(encoded);
+    exec.noteProduced(result, stepId);
+    return { ok: true, value: result, at, state };
+  } finally {
+    exec.activity.leave();
+  }
+}
+
+/**
+ * One attempt of a plain task, and the task's `this`: the context fields are own data, the
+ * signal and the logger are made on first read (most tasks read neither).
+ */
+class PlainAttempt implements TaskContext {
+  readonly taskName: string;
+  readonly taskRunName: string;
+  readonly taskRunId: string;
+  readonly stepId: string;
+  readonly flowRunId: string;
+  readonly flowName: string;
+  readonly attempt = 1;
+  readonly tags: readonly string[];
+  readonly #exec: Execution;
+  readonly #fn: AnyTask["fn"];
+  readonly #source: string;
+  readonly #stepSignal: AbortSignal;
+  #stopped = false;
+  #controller: AbortController | undefined;
+  #logger: Logger | undefined;
+
+  constructor(
+    exec: Execution,
+    task: AnyTask,
+    stepId: string,
+    runName: string,
+    source: string,
+    signal: AbortSignal,
+  ) {
+    this.taskName = task.taskName;
+    this.taskRunName = runName;
+    this.taskRunId = `${exec.runId}/${stepId}`;
+    this.stepId = stepId;
+    this.flowRunId = exec.runId;
+    this.flowName = exec.flow.flowName;
+    this.tags = task.options.tags ?? NO_TAGS;
+    this.#exec = exec;
+    this.#fn = task.fn;
+    this.#source = source;
+    this.#stepSignal = signal;
+  }
+
+  /** Aborts when the step's signal aborts while the attempt runs. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#stopped) this.#controller.abort(this.#stepSignal.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** The task run's logger, whose methods work detached. */
+  get logger(): Logger {
+    this.#logger ??= boundLogger(this.#exec.stepLogger(this.stepId, this.#source));
+    return this.#logger;
+  }
+
+  /**
+   * Calls the function with this context; settles with its result, or rejects as soon as the
+   * step's signal aborts (the caller then journals the cancellation).
+   */
+  run(args: readonly unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const signal = this.#stepSignal;
+      const stop = () => {
+        this.#stopped = true;
+        this.#controller?.abort(signal.reason);
+        reject(signal.reason);
+      };
+      // Listen first: the function sees an aborted ctx.signal if the step is already stopped.
+      onAbort(signal, stop);
+      let result: unknown;
+      try {
+        result = this.#fn.apply(this, args as unknown[]);
+      } catch (error) {
+        offAbort(signal, stop);
+        reject(error);
+        return;
+      }
+      if (!isThenable(result)) {
+        offAbort(signal, stop);
+        resolve(result);
+        return;
+      }
+      // Promise.resolve adopts a foreign thenable a microtask later, as `await` would.
+      Promise.resolve(result).then(
+        (value) => {
+          offAbort(signal, stop);
+          resolve(value);
+        },
+        (error: unknown) => {
+          offAbort(signal, stop);
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
