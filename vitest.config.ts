@@ -1,7 +1,16 @@
 // Worker tests run inside workerd (the Workers runtime) through Cloudflare's Vitest pool, with
 // the Durable Objects, D1 and R2 that wrangler.toml declares, and D1 migrations applied first.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+
+// wrangler.toml serves the built UI as static assets, and its directory must exist for the
+// config to load: build it when it is missing (a fresh clone running `vitest` directly).
+if (!existsSync("./ui/dist/index.html")) {
+  const build = spawnSync(process.execPath, ["scripts/build-ui.mjs"], { stdio: "inherit" });
+  if (build.status !== 0) throw new Error("Building the UI (scripts/build-ui.mjs) failed");
+}
 
 export default defineConfig({
   plugins: [

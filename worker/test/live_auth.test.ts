@@ -17,7 +17,8 @@ import worker from "./test_app.ts";
 
 useFakeTime();
 
-const TOKEN = "s3cret-token/with+odd=chars-ü";
+// ASCII, as header values must be (the round-trip test below also covers non-ASCII tokens).
+const TOKEN = "s3cret-token/with+odd=chars";
 const secured: WeirEnv = { ...testEnv, WEIR_API_TOKEN: TOKEN };
 const open: WeirEnv = { ...testEnv, WEIR_API_TOKEN: "" };
 
@@ -49,7 +50,7 @@ function firstMessage(ws: WebSocket): Promise<{ type: string; run: { id: string 
 
 describe("the live-feed subprotocols", () => {
   it("round-trip any token, and reject what is not base64url of UTF-8", () => {
-    for (const token of [TOKEN, "a", "ab", "abc", "abcd", "ü€😀", " spaced token "]) {
+    for (const token of [TOKEN, "s3cret-ü", "a", "ab", "abc", "abcd", "ü€😀", " spaced token "]) {
       const protocol = tokenProtocol(token);
       expect(protocol.startsWith(TOKEN_PROTOCOL_PREFIX)).toBe(true);
       // Only characters an HTTP token (so a subprotocol) may hold.

@@ -1,0 +1,135 @@
+/**
+ * The API client: JSON over fetch with the bearer token, a token prompt on 401 (then the call
+ * is made again), and every failure turned into an {@link ApiRequestError} that carries the
+ * API's own message and field, so pages show what the API said.
+ *
+ * @module
+ */
+
+import { askForToken, token } from "../auth.ts";
+import type {
+  ApiErrorBody,
+  Flow,
+  LogLevelName,
+  LogPage,
+  RunDetail,
+  RunGraph,
+  RunPage,
+} from "./types.ts";
+
+/** A failed API call: the HTTP status (0 when the API could not be reached) and the API's error. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "ApiRequestError";
+  }
+}
+
+async function errorOf(res: Response): Promise<ApiRequestError> {
+  const text = await res.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as Partial<ApiErrorBody>;
+    if (body.error !== undefined && typeof body.error.message === "string") {
+      return new ApiRequestError(res.status, body.error.code, body.error.message, body.error.field);
+    }
+  } catch {
+    // Not the API's JSON (a proxy's page, say): reported below with the status.
+  }
+  const detail = text.trim().slice(0, 200);
+  return new ApiRequestError(
+    res.status,
+    "http_error",
+    `The server answered ${res.status} ${res.statusText}${detail === "" ? "" : `: ${detail}`}`,
+  );
+}
+
+/**
+ * Calls the API and returns its JSON.
+ *
+ * @example
+ * ```ts
+ * const { flows } = await request<{ flows: Flow[] }>("/api/flows");
+ * ```
+ */
+export async function request<T>(
+  path: string,
+  options: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
+  for (;;) {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (token.value !== null && token.value !== "") headers.authorization = `Bearer ${token.value}`;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetch(path, {
+        method: options.method ?? "GET",
+        headers,
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ApiRequestError(0, "unreachable", `Could not reach the Weir API (${reason})`);
+    }
+    if (res.status === 401) {
+      const error = await errorOf(res);
+      try {
+        await askForToken(error.message);
+      } catch {
+        throw error;
+      }
+      continue;
+    }
+    if (!res.ok) throw await errorOf(res);
+    return (await res.json()) as T;
+  }
+}
+
+const run = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
+
+/** The API's routes, typed. */
+export const api = {
+  flows: () => request<{ flows: Flow[] }>("/api/flows"),
+  flow: (name: string) => request<Flow>(`/api/flows/${encodeURIComponent(name)}`),
+  createRun: (
+    name: string,
+    body: { parameters: Record<string, unknown>; name?: string; tags?: string[] },
+  ) => request<RunDetail>(`/api/flows/${encodeURIComponent(name)}/runs`, { method: "POST", body }),
+  runs: (query: string) => request<RunPage>(`/api/runs?${query}`),
+  run: (id: string) => request<RunDetail>(run(id)),
+  logs: (id: string, options: { after: number; level: LogLevelName; limit: number }) =>
+    request<LogPage>(
+      `${run(id)}/logs?after=${options.after}&level=${options.level}&limit=${options.limit}`,
+    ),
+  graph: (id: string) => request<RunGraph>(`${run(id)}/graph`),
+  cancel: (id: string, reason?: string) =>
+    request<RunDetail>(`${run(id)}/cancel`, {
+      method: "POST",
+      body: reason === undefined ? {} : { reason },
+    }),
+  retry: (id: string) => request<RunDetail>(`${run(id)}/retry`, { method: "POST" }),
+  sendEvent: (id: string, name: string, payload: unknown) =>
+    request<RunDetail>(`${run(id)}/events/${encodeURIComponent(name)}`, {
+      method: "POST",
+      body: payload === undefined ? {} : { payload },
+    }),
+};
+
+/**
+ * The message to show for any error.
+ *
+ * @example
+ * ```ts
+ * errorMessage(new ApiRequestError(404, "not_found", "No run with id 'x'")); // "No run with id 'x'"
+ * ```
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { matchRoute, paths } from "./routes.ts";
+
+describe("matchRoute", () => {
+  it("maps paths to pages", () => {
+    assert.deepEqual(matchRoute("/"), { page: "runs" });
+    assert.deepEqual(matchRoute("/runs"), { page: "runs" });
+    assert.deepEqual(matchRoute("/runs/"), { page: "runs" });
+    assert.deepEqual(matchRoute("/runs/0b7a2c1e"), { page: "run", id: "0b7a2c1e" });
+    assert.deepEqual(matchRoute("/flows"), { page: "flows" });
+    assert.deepEqual(matchRoute("/flows/cat-fact"), { page: "flow", name: "cat-fact" });
+    assert.deepEqual(matchRoute("/flows/my%20flow"), { page: "flow", name: "my flow" });
+  });
+  it("says not found for anything else", () => {
+    for (const path of ["/nope", "/runs/a/b", "/flows/%E0%A4%A", "/flows/x/runs"]) {
+      assert.deepEqual(matchRoute(path), { page: "not-found", path }, path);
+    }
+  });
+  it("builds the paths it matches", () => {
+    assert.deepEqual(matchRoute(paths.flow("a/b c")), { page: "flow", name: "a/b c" });
+    assert.deepEqual(matchRoute(paths.run("x")), { page: "run", id: "x" });
+    assert.equal(paths.flowRuns("cat fact"), "/runs?flow=cat%20fact");
+  });
+});

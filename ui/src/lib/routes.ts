@@ -1,0 +1,55 @@
+/**
+ * The UI's pages and their paths. The Worker serves index.html for any path that is not an
+ * asset or under /api (Workers Static Assets' single-page-application mode), so these are
+ * real paths that can be bookmarked and reloaded. Pure, unit-tested in routes.test.ts.
+ *
+ * @module
+ */
+
+/** A page and what its path names. */
+export type Route =
+  | { readonly page: "runs" }
+  | { readonly page: "run"; readonly id: string }
+  | { readonly page: "flows" }
+  | { readonly page: "flow"; readonly name: string }
+  | { readonly page: "not-found"; readonly path: string };
+
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The page for a path.
+ *
+ * @example
+ * ```ts
+ * matchRoute("/flows/cat-fact"); // { page: "flow", name: "cat-fact" }
+ * ```
+ */
+export function matchRoute(path: string): Route {
+  const parts = path.split("/").filter((p) => p !== "");
+  const [head, arg, ...rest] = parts;
+  if (rest.length === 0) {
+    if (head === undefined || (head === "runs" && arg === undefined)) return { page: "runs" };
+    if (head === "flows" && arg === undefined) return { page: "flows" };
+    const value = arg === undefined ? undefined : decode(arg);
+    if (value !== undefined && value !== "") {
+      if (head === "runs") return { page: "run", id: value };
+      if (head === "flows") return { page: "flow", name: value };
+    }
+  }
+  return { page: "not-found", path };
+}
+
+/** Paths to pages, so links are built in one place. */
+export const paths = {
+  runs: (search = "") => `/runs${search}`,
+  run: (id: string) => `/runs/${encodeURIComponent(id)}`,
+  flows: () => "/flows",
+  flow: (name: string) => `/flows/${encodeURIComponent(name)}`,
+  flowRuns: (name: string) => `/runs?flow=${encodeURIComponent(name)}`,
+};
