@@ -24,17 +24,11 @@ import {
 import type { WeirEnv } from "./env.ts";
 import type { FlowRegistry } from "./registry.ts";
 import { runObject } from "./rpc.ts";
-import {
-  foldSummary,
-  type RunDetail,
-  type RunSummaryDraft,
-  runDetail,
-  runGraph,
-} from "./run_detail.ts";
+import { type RunDetail, runDetail, runGraph } from "./run_detail.ts";
+import { RunOutbox } from "./run_outbox.ts";
 import { D1CacheStore } from "./storage/d1_cache.ts";
-import { Outbox, type OutboxMessage, upsertRunSummary } from "./storage/outbox.ts";
 import { R2ResultStore } from "./storage/r2_results.ts";
-import { migrate } from "./storage/schema.ts";
+import { RunMeta } from "./storage/run_meta.ts";
 import { SqlJournal } from "./storage/sql_journal.ts";
 import { SqlLogSink, type StoredLog } from "./storage/sql_logs.ts";
 import { durableSubflows } from "./subflows.ts";
@@ -80,26 +74,22 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   protected abstract readonly registry: FlowRegistry;
   readonly #journal: SqlJournal;
   readonly #logs: SqlLogSink;
-  readonly #outbox: Outbox;
-  /** False until the object first holds a run: reading an unknown run writes nothing. */
-  #initialized: boolean;
+  readonly #outbox: RunOutbox;
+  readonly #meta: RunMeta;
   #live: RunLifecycle | undefined;
   #driving: Promise<void> | undefined;
   #again = false;
-  /** The run's index row as of the last append, kept up to date from appended entries. */
-  #summary: RunSummaryDraft | undefined;
   /** Whether any live-feed socket is open, so an append without watchers sends nothing. */
   #watched: boolean;
 
   constructor(ctx: DurableObjectState, env: WeirEnv) {
     super(ctx, env);
-    this.#initialized = isInitialized(ctx.storage);
-    if (this.#initialized) migrate(ctx.storage);
+    this.#meta = new RunMeta(ctx.storage);
     this.#journal = new SqlJournal(ctx.storage, (runId, entries) => this.#onAppend(runId, entries));
     this.#logs = new SqlLogSink(ctx.storage, (record, cursor) => {
       if (this.#watched) this.#broadcast({ type: "log", log: { ...record, cursor } });
     });
-    this.#outbox = new Outbox(ctx.storage);
+    this.#outbox = new RunOutbox(ctx.storage, env, this.#journal, this.#meta);
     // Sockets survive hibernation: an object woken for one of them must still feed it.
     this.#watched = ctx.getWebSockets().length > 0;
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -109,12 +99,9 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
 
   /** Creates the run (idempotent: a second call returns the existing run unchanged). */
   async create(request: CreateRunRequest): Promise<{ created: boolean; run: RunDetail }> {
-    const existing = this.#meta("run_id");
+    const existing = this.#meta.get("run_id");
     if (existing !== undefined) return { created: false, run: this.#detail() };
-    if (!this.#initialized) {
-      migrate(this.ctx.storage);
-      this.#initialized = true;
-    }
+    this.#meta.ensureSchema();
     const flow = this.registry.get(request.flowName);
     if (flow === undefined) throw new Error(`Unknown flow '${request.flowName}'`);
     const now = Date.now();
@@ -131,15 +118,23 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
       },
       now,
     );
-    this.ctx.storage.transactionSync(() => {
-      this.#setMeta("run_id", request.runId);
-      this.#setMeta("flow_name", request.flowName);
-      if (request.idempotencyKey !== undefined)
-        this.#setMeta("idempotency_key", request.idempotencyKey);
-      if (request.deploymentId !== undefined) this.#setMeta("deployment_id", request.deploymentId);
-      this.#journal.append(request.runId, creation.entries);
-      for (const log of creation.logs) this.#logs.write(log);
-    });
+    try {
+      this.ctx.storage.transactionSync(() => {
+        this.#meta.set("run_id", request.runId);
+        this.#meta.set("flow_name", request.flowName);
+        if (request.idempotencyKey !== undefined)
+          this.#meta.set("idempotency_key", request.idempotencyKey);
+        if (request.deploymentId !== undefined)
+          this.#meta.set("deployment_id", request.deploymentId);
+        this.#journal.append(request.runId, creation.entries);
+        for (const log of creation.logs) this.#logs.write(log);
+      });
+    } catch (error) {
+      // Rolled back: forget what was kept in memory of the writes.
+      this.#meta.forget();
+      this.#outbox.forget();
+      throw error;
+    }
     await this.#arm(Math.max(now, request.scheduledAt ?? now));
     return { created: true, run: this.#detail() };
   }
@@ -152,7 +147,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
 
   /** The run's outcome if it has finished. */
   childStatus(): ChildStatus {
-    const runId = this.#meta("run_id");
+    const runId = this.#meta.get("run_id");
     const record = foldJournal(runId === undefined ? [] : this.#journal.read(runId));
     const finished = record.finished;
     if (finished === undefined || record.state === undefined) return { status: "suspended" };
@@ -167,7 +162,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
 
   /** The run's detail, or `undefined` when this object holds no run. */
   view(): RunDetail | undefined {
-    return this.#meta("run_id") === undefined ? undefined : this.#detail();
+    return this.#meta.get("run_id") === undefined ? undefined : this.#detail();
   }
 
   /** The run graph for the UI. */
@@ -178,12 +173,12 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
 
   /** Log lines after a cursor. */
   logs(options: { after?: number; minLevel?: LogLevelName; limit?: number }): StoredLog[] {
-    return this.#initialized ? this.#logs.read(options) : [];
+    return this.#meta.initialized ? this.#logs.read(options) : [];
   }
 
   /** Requests cancellation; running tasks' signals abort; child runs are cancelled too. */
   async cancel(reason: string): Promise<RunChange> {
-    const runId = this.#meta("run_id");
+    const runId = this.#meta.get("run_id");
     if (runId === undefined) return notFound();
     const record = foldJournal(this.#journal.read(runId));
     if (record.finished !== undefined) {
@@ -210,7 +205,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
 
   /** Runs a failed, crashed or cancelled run again from its failed steps; completed steps are kept. */
   async retry(): Promise<RunChange> {
-    const runId = this.#meta("run_id");
+    const runId = this.#meta.get("run_id");
     if (runId === undefined) return notFound();
     const record = foldJournal(this.#journal.read(runId));
     const type = record.state?.type;
@@ -231,7 +226,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
 
   /** Sends an event; a `waitForEvent` for it, now or later, receives the payload. */
   async sendEvent(name: string, payload: unknown): Promise<RunChange> {
-    const runId = this.#meta("run_id");
+    const runId = this.#meta.get("run_id");
     if (runId === undefined) return notFound();
     if (this.#live !== undefined) {
       await this.#live.sendEvent(name, payload);
@@ -263,10 +258,10 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   // ——— Alarm and execution ———
 
   override async alarm(): Promise<void> {
-    const runId = this.#meta("run_id");
+    const runId = this.#meta.get("run_id");
     if (runId === undefined) return;
     // wake_at says whether the run is due; a finished run's is "never" (see #executeOnce).
-    const wakeAt = Number(this.#meta("wake_at") ?? "0");
+    const wakeAt = Number(this.#meta.get("wake_at") ?? "0");
     if (wakeAt <= Date.now()) await this.#drive(runId);
     await this.#flushAndRearm();
   }
@@ -291,7 +286,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   }
 
   async #executeOnce(runId: string): Promise<void> {
-    const flowName = this.#meta("flow_name") ?? "";
+    const flowName = this.#meta.get("flow_name") ?? "";
     const flow = this.registry.get(flowName);
     if (flow === undefined) {
       this.#logs.write({
@@ -302,12 +297,12 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
         timestamp: Date.now(),
       });
       // Not due again until poked (the cron sweep pokes stale runs), else the alarm would spin.
-      this.#setMeta("wake_at", String(NEVER));
+      this.#meta.set("wake_at", String(NEVER));
       return;
     }
     // If this object dies mid-run, the watchdog alarm resumes the run from its journal.
     await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-    this.#setMeta("wake_at", String(Date.now() + WATCHDOG_MS));
+    this.#meta.set("wake_at", String(Date.now() + WATCHDOG_MS));
     const limit = Number(this.env.WEIR_RESULT_INLINE_LIMIT ?? "131072");
     const host = resolveHost(
       {
@@ -333,15 +328,15 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
       this.#journal.flush();
     }
     if (report.status === "suspended") {
-      this.#setMeta("wake_at", String(report.wakeAt ?? NEVER));
+      this.#meta.set("wake_at", String(report.wakeAt ?? NEVER));
       return;
     }
-    this.#setMeta("wake_at", String(NEVER));
+    this.#meta.set("wake_at", String(NEVER));
   }
 
   async #flushAndRearm(): Promise<void> {
-    const { retryAt } = await this.#outbox.flush(Date.now(), (message) => this.#deliver(message));
-    const wakeAt = Number(this.#meta("wake_at") ?? String(NEVER));
+    const { retryAt } = await this.#outbox.deliver(Date.now());
+    const wakeAt = Number(this.#meta.get("wake_at") ?? String(NEVER));
     const candidates = [retryAt, wakeAt].filter((t): t is number => t !== undefined && t < NEVER);
     if (candidates.length === 0) await this.ctx.storage.deleteAlarm();
     // An outbox row added during the flush is due at 0 ("now"); alarms must be in the future
@@ -353,47 +348,16 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   async #arm(at: number): Promise<void> {
     // A wake-up that arrives mid-execution must not be overwritten when that execution ends.
     if (this.#driving !== undefined) this.#again = true;
-    this.#setMeta("wake_at", String(at));
+    this.#meta.set("wake_at", String(at));
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
-  }
-
-  async #deliver(message: OutboxMessage): Promise<void> {
-    if (message.kind === "index") return upsertRunSummary(this.env.DB, message.summary);
-    const parent = runObject(this.env, message.parentRunId);
-    await parent.childFinished(message.childRunId);
   }
 
   // ——— Journal side effects: outbox and live feed ———
 
   #onAppend(runId: string, entries: readonly JournalEntry[]): void {
     if (this.#watched) this.#broadcast({ type: "journal", runId, entries });
-    let changed = false;
-    let finished = false;
-    for (const entry of entries) {
-      if (entry.type === "run.state" || entry.type === "run.created") changed = true;
-      else if (entry.type === "run.finished") finished = true;
-    }
-    // The first state change after a wake reads the journal once; later appends fold in what
-    // they add (a summary carries the meta its run.created needs).
-    let summary = this.#summary;
-    if (summary !== undefined) summary = foldSummary(summary, entries, summary);
-    else if (changed) {
-      summary = foldSummary(undefined, this.#journal.read(runId), {
-        idempotencyKey: this.#meta("idempotency_key") ?? null,
-        deploymentId: this.#meta("deployment_id") ?? null,
-      });
-    }
-    this.#summary = summary;
-    if (!changed || summary === undefined) return;
-    this.#outbox.enqueue({ kind: "index", summary });
-    if (finished && summary.parentRunId !== null) {
-      this.#outbox.enqueue({
-        kind: "notify-parent",
-        parentRunId: summary.parentRunId,
-        childRunId: runId,
-      });
-    }
+    this.#outbox.noteAppended(runId, entries);
   }
 
   // ——— Live feed (WebSocket, hibernation API) ———
@@ -450,31 +414,8 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   // ——— Helpers ———
 
   #detail(): RunDetail {
-    return runDetail(this.#journal.read(this.#meta("run_id") ?? ""));
+    return runDetail(this.#journal.read(this.#meta.get("run_id") ?? ""));
   }
-
-  #meta(key: string): string | undefined {
-    if (!this.#initialized) return undefined;
-    return this.ctx.storage.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key)
-      .toArray()[0]?.value;
-  }
-
-  #setMeta(key: string, value: string): void {
-    this.ctx.storage.sql.exec(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      key,
-      value,
-    );
-  }
-}
-
-function isInitialized(storage: DurableObjectStorage): boolean {
-  return (
-    storage.sql
-      .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
-      .toArray().length > 0
-  );
 }
 
 function notFound(): RunChange {
