@@ -22,6 +22,7 @@ import {
   systemClock,
 } from "../runtime/mod.ts";
 import type { WeirEnv } from "./env.ts";
+import { LiveFeed } from "./live_feed.ts";
 import type { FlowRegistry } from "./registry.ts";
 import { runObject } from "./rpc.ts";
 import { type RunDetail, runDetail, runGraph } from "./run_detail.ts";
@@ -79,20 +80,17 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   #live: RunLifecycle | undefined;
   #driving: Promise<void> | undefined;
   #again = false;
-  /** Whether any live-feed socket is open, so an append without watchers sends nothing. */
-  #watched: boolean;
+  readonly #feed: LiveFeed;
 
   constructor(ctx: DurableObjectState, env: WeirEnv) {
     super(ctx, env);
     this.#meta = new RunMeta(ctx.storage);
     this.#journal = new SqlJournal(ctx.storage, (runId, entries) => this.#onAppend(runId, entries));
     this.#logs = new SqlLogSink(ctx.storage, (record, cursor) => {
-      if (this.#watched) this.#broadcast({ type: "log", log: { ...record, cursor } });
+      if (this.#feed.watched) this.#feed.send({ type: "log", log: { ...record, cursor } });
     });
     this.#outbox = new RunOutbox(ctx.storage, env, this.#journal, this.#meta);
-    // Sockets survive hibernation: an object woken for one of them must still feed it.
-    this.#watched = ctx.getWebSockets().length > 0;
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    this.#feed = new LiveFeed(ctx);
   }
 
   // ——— RPC ———
@@ -356,25 +354,14 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   // ——— Journal side effects: outbox and live feed ———
 
   #onAppend(runId: string, entries: readonly JournalEntry[]): void {
-    if (this.#watched) this.#broadcast({ type: "journal", runId, entries });
+    if (this.#feed.watched) this.#feed.send({ type: "journal", runId, entries });
     this.#outbox.noteAppended(runId, entries);
   }
 
   // ——— Live feed (WebSocket, hibernation API) ———
 
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-      return Response.json(
-        { error: { code: "bad_request", message: "This endpoint takes a WebSocket upgrade" } },
-        { status: 426 },
-      );
-    }
-    const pair = new WebSocketPair();
-    this.ctx.acceptWebSocket(pair[1]);
-    this.#watched = true;
-    const detail = this.view();
-    pair[1].send(JSON.stringify({ type: "snapshot", run: detail ?? null }));
-    return new Response(null, { status: 101, webSocket: pair[0] });
+    return this.#feed.accept(request, () => ({ type: "snapshot", run: this.view() ?? null }));
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
@@ -383,32 +370,11 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {
-    // Completes the closing handshake. 1005 (the client gave no code), 1006 (the connection
-    // dropped) and 1015 are reserved: sending one back throws, so answer those with 1000.
-    const reply = code === 1005 || code === 1006 || code === 1015 ? 1000 : code;
-    try {
-      ws.close(reply, "closing");
-    } catch {
-      // Already closed.
-    }
-    this.#watched = this.ctx.getWebSockets().some((socket) => socket !== ws);
+    this.#feed.closed(ws, code);
   }
 
   override webSocketError(ws: WebSocket): void {
-    this.#watched = this.ctx.getWebSockets().some((socket) => socket !== ws);
-  }
-
-  #broadcast(message: unknown): void {
-    const sockets = this.ctx.getWebSockets();
-    if (sockets.length === 0) return;
-    const text = JSON.stringify(message);
-    for (const ws of sockets) {
-      try {
-        ws.send(text);
-      } catch {
-        // A socket closing as we send: the client reconnects and asks for a snapshot.
-      }
-    }
+    this.#feed.dropped(ws);
   }
 
   // ——— Helpers ———
