@@ -47,8 +47,9 @@ function finish(metafile) {
   console.log(`build-ui: ui/dist: ${sizes.join(", ")}`);
 }
 
-rmSync(dist, { recursive: true, force: true });
-mkdirSync(dist, { recursive: true });
+// Not emptied first: a `wrangler dev` serving ui/dist (npm start) dies if its assets directory
+// disappears, so new files are written over the old and stale bundles are removed after.
+mkdirSync(join(dist, "assets"), { recursive: true });
 
 /** @type {import("esbuild").BuildOptions} */
 const options = {

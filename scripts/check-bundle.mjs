@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Bundles the Worker exactly as `wrangler deploy` would (--dry-run, nothing is uploaded) and
-// fails if the compressed script is over the 3 MiB free-plan limit. Prints both sizes; the
+// fails if the compressed script is over the 3 MiB free-plan limit. Prints both sizes, and the
+// static assets' (the built UI in ui/dist, which do not count toward the script's limit); the
 // figures in docs/BENCHMARKS.md come from this script.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 const LIMIT_KIB = 3 * 1024;
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -33,3 +35,15 @@ if (Number(gzip) > LIMIT_KIB) {
 console.log(
   `check-bundle: Worker bundle ${total} KiB, ${gzip} KiB gzip (limit ${LIMIT_KIB} KiB gzip)`,
 );
+
+// The assets wrangler read, and what a browser downloads for the UI (script and styles).
+const assets = /Read (\d+) files? from the assets directory/.exec(output);
+if (assets !== null) {
+  const dir = join(root, "ui/dist/assets");
+  const files = readdirSync(dir).filter((f) => /\.(js|css)$/.test(f));
+  const sizes = files.map((f) => {
+    const bytes = readFileSync(join(dir, f));
+    return `${f} ${(bytes.length / 1024).toFixed(1)} KiB (gzip ${(gzipSync(bytes).length / 1024).toFixed(1)} KiB)`;
+  });
+  console.log(`check-bundle: ${assets[1]} static asset files; the UI loads ${sizes.join(", ")}`);
+}

@@ -177,11 +177,9 @@ describe("a run triggered from the form", () => {
     const page = await newPage(browser, errors);
     await page.goto(`${worker.url}/runs/${parent.id}`);
     await expectState(page, "Completed");
-    assert.equal(
-      await page.locator(".graph a.graph-link").count(),
-      2,
-      "subflow nodes link to their runs",
-    );
+    // Subflow nodes link to their runs (the graph arrives after the run: wait for it).
+    await page.locator(".graph a.graph-link").nth(1).waitFor();
+    assert.equal(await page.locator(".graph a.graph-link").count(), 2);
     await page.getByRole("tab", { name: /Subflow runs/ }).click();
     await page.locator("a", { hasText: "data-engineer" }).first().click();
     const child = parent.subflowRuns[0]?.childRunId;
@@ -196,6 +194,7 @@ describe("a run triggered from the form", () => {
     ]) {
       await page.locator(`tr[data-task-run="${name}"] .badge`, { hasText: "Completed" }).waitFor();
     }
+    await page.locator('.graph-node[data-state="COMPLETED"]').nth(3).waitFor();
     assert.equal(await page.locator(".graph-edge.edge-data").count(), 5);
     await page.locator('[data-testid="parent-link"]').click();
     await page.waitForURL(new RegExp(`/runs/${parent.id}$`));
@@ -225,7 +224,7 @@ describe("run actions", () => {
     await page.close();
   });
 
-  it("cancels a running run", async () => {
+  it("sends an event to a running run, then cancels it", async () => {
     facts.mode = "hold";
     const page = await newPage(browser, errors);
     const created = await worker.api<Run>("/api/flows/cat-fact/runs", {
@@ -235,6 +234,16 @@ describe("run actions", () => {
     await page.goto(`${worker.url}/runs/${created.id}`);
     await facts.held();
     await expectState(page, "Running");
+    // An event the run is not waiting for is kept (the API answers with the run).
+    await page.getByRole("button", { name: "Send event" }).click();
+    const form = page.getByRole("form", { name: "Send an event" });
+    await form.locator('textarea[name="event-payload"]').fill("{oops");
+    await form.locator('input[name="event-name"]').fill("approved");
+    await form.getByRole("button", { name: "Send event" }).click();
+    await form.locator(".error-box", { hasText: "not valid JSON" }).waitFor();
+    await form.locator('textarea[name="event-payload"]').fill('{"by": "ana"}');
+    await form.getByRole("button", { name: "Send event" }).click();
+    await form.waitFor({ state: "detached" });
     await page.getByRole("button", { name: "Cancel" }).click();
     await expectState(page, "Cancelled");
     assert.equal(await page.getByRole("button", { name: "Cancel" }).count(), 0);
