@@ -11,6 +11,7 @@ import type { Encoded } from "../codec.ts";
 import type { SerializedError } from "../errors.ts";
 import type { JournalEntry, ResultRef, RunInfo, StepKind } from "../journal.ts";
 import type { State } from "../states.ts";
+import { FoldedStep } from "./step_record.ts";
 
 /** How a step ended, as journaled. */
 export type StepOutcomeRecord =
@@ -151,27 +152,10 @@ export function applyEntry(record: RunRecord, entry: JournalEntry): void {
     case "step.started": {
       const existing = record.steps.get(entry.stepId);
       if (existing === undefined) {
-        const step: StepRecord = {
-          stepId: entry.stepId,
-          kind: entry.kind,
-          name: entry.name,
-          runName: entry.runName,
-          attempt: entry.attempt,
-          failures: 0,
-          state: entry.state,
-          states: [entry.state],
-          startedAt: entry.at,
-          cached: false,
-          tags: entry.tags ?? [],
-          inputs: entry.inputs ?? [],
-        };
-        if (entry.wakeAt !== undefined) step.wakeAt = entry.wakeAt;
-        if (entry.childRunId !== undefined) step.childRunId = entry.childRunId;
-        record.steps.set(entry.stepId, step);
+        record.steps.set(entry.stepId, new FoldedStep(entry));
       } else {
         existing.attempt = entry.attempt;
-        existing.state = entry.state;
-        existing.states.push(entry.state);
+        enter(existing, entry.state);
         existing.retryAt = undefined;
         existing.endedAt = undefined;
         if (entry.wakeAt !== undefined) existing.wakeAt = entry.wakeAt;
@@ -182,8 +166,7 @@ export function applyEntry(record: RunRecord, entry: JournalEntry): void {
     case "step.completed": {
       const step = record.steps.get(entry.stepId);
       if (step === undefined) return;
-      step.state = entry.state;
-      step.states.push(entry.state);
+      enter(step, entry.state);
       step.endedAt = entry.at;
       step.cached = entry.state.name === "Cached";
       if (entry.eventId !== undefined) record.consumed.add(entry.eventId);
@@ -201,8 +184,7 @@ export function applyEntry(record: RunRecord, entry: JournalEntry): void {
     case "step.failed": {
       const step = record.steps.get(entry.stepId);
       if (step === undefined) return;
-      step.state = entry.state;
-      step.states.push(entry.state);
+      enter(step, entry.state);
       step.endedAt = entry.at;
       step.failures++;
       if (entry.retryAt !== undefined) {
@@ -220,5 +202,15 @@ export function applyEntry(record: RunRecord, entry: JournalEntry): void {
         at: entry.at,
       });
       return;
+  }
+}
+
+/** Makes `state` a step's latest state and adds it to its history. */
+function enter(step: StepRecord, state: State): void {
+  if (step instanceof FoldedStep) step.enter(state);
+  else {
+    // A record made elsewhere than this fold: plain fields.
+    step.state = state;
+    step.states.push(state);
   }
 }
