@@ -52,7 +52,8 @@ function nameOf(spec: StepSpec): string {
 }
 
 /**
- * Prepares a step synchronously; calling the result runs it.
+ * Prepares a step synchronously; calling the result runs it. A group's children get the
+ * group's `scope`, a signal that already follows the execution's signal.
  *
  * @example
  * ```ts
@@ -78,7 +79,10 @@ export function prepareStep(
     return () =>
       Promise.resolve(exec.failure(error, Failed(exec.now(), { message: error.message }), true));
   }
-  const signal = scope === undefined ? exec.signal : AbortSignal.any([exec.signal, scope]);
+  // The scope follows exec.signal already (see prepareGroup): an AbortSignal.any of the two per
+  // child would abort with the same reason at the same moment, and cost a signal and weak
+  // references per child (microseconds each in Node).
+  const signal = scope ?? exec.signal;
   if (spec.type === "group") return prepareGroup(exec, stepId, spec, rec, runName, signal);
   if (rec?.outcome !== undefined) {
     const stored = rec.outcome;
@@ -255,6 +259,7 @@ function prepareGroup(
   signal: AbortSignal,
 ): PreparedStep {
   const scope = new AbortController();
+  // Aborts with the group's signal (which follows exec.signal) or when a race is decided.
   const childSignal = AbortSignal.any([signal, scope.signal]);
   const children = spec.children.map((child, i): PreparedStep => {
     if (child instanceof StepHandle) {
