@@ -64,6 +64,9 @@ export function useLiveRun(id: string): LiveRun {
   const logsRef = useRef(logs);
   logsRef.current = logs;
   const feedRef = useRef<LiveFeed | null>(null);
+  // Live lines that arrive while pages are still being fetched: merged (each cursor once)
+  // when the last page is in, so none is lost between a page's read and its arrival.
+  const earlyLines = useRef<LogLine[]>([]);
 
   const show = (next: RunDetail | null) => {
     if (next === null) return;
@@ -96,12 +99,13 @@ export function useLiveRun(id: string): LiveRun {
     }));
     try {
       const got = await fetchLogs(after, level, from === "gap" ? 20 : 1);
+      const early = got.complete ? earlyLines.current.splice(0) : [];
       setLogs((l) =>
         l.level !== level
           ? l
           : {
               ...l,
-              lines: mergeLogs(from === "start" ? [] : l.lines, got.lines, level),
+              lines: mergeLogs(from === "start" ? [] : l.lines, [...got.lines, ...early], level),
               complete: got.complete,
               loading: false,
             },
@@ -125,6 +129,7 @@ export function useLiveRun(id: string): LiveRun {
       journal: (entries) => alive && setRun((r) => (r === null ? r : applyEntries(r, entries))),
       log: (line) => {
         if (!alive) return;
+        if (!logsRef.current.complete || logsRef.current.loading) earlyLines.current.push(line);
         setLogs((l) => (l.complete ? { ...l, lines: mergeLogs(l.lines, [line], l.level) } : l));
       },
       opened: (again) => {
