@@ -81,6 +81,7 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
   };
   aborted.then(onInterruption);
   suspended.then(onInterruption);
+  const untilInterrupted = exec.activity.mode === "suspend";
   const waitFor = (promise: Promise<Outcome>): Promise<Outcome | Interruption> => {
     if (interruption !== undefined) return Promise.race([promise, suspended, aborted]);
     return new Promise((resolve, reject) => {
@@ -172,11 +173,15 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
       }
       exec.activity.leave();
       active = false;
-      const waited = await waitFor(promise);
+      // In "wait" mode the run never suspends, and an abort ends every step (it would wait
+      // for them all in settleAll anyway), so only the step itself can end this wait: await it
+      // directly, without a wrapper promise per step, and treat an abort seen on resuming as
+      // the interruption it would have been.
+      const waited = untilInterrupted ? await waitFor(promise) : await promise;
       interrupt = undefined;
       exec.activity.enter();
       active = true;
-      if (waited === ABORTED) return (await settleAll()) ?? abortResult();
+      if (waited === ABORTED || exec.signal.aborted) return (await settleAll()) ?? abortResult();
       if (typeof waited === "object" && SUSPENDED in waited) {
         return { kind: "suspended", wakeAt: waited[SUSPENDED] };
       }
