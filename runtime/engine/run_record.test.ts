@@ -106,4 +106,41 @@ describe("RunRecord steps", () => {
     assert.deepEqual(step?.tags, []);
     assert.deepEqual(step?.inputs, []);
   });
+
+  test("a run retry forgets failed outcomes and keeps completed ones", () => {
+    const start = (stepId: string, at = 1, attempt = 1): JournalEntry => ({
+      type: "step.started",
+      at,
+      stepId,
+      kind: "task",
+      name: "t",
+      runName: `t-${stepId}`,
+      attempt,
+      state: Running(at),
+    });
+    const record = foldJournal([
+      start("0"),
+      { type: "step.completed", at: 2, stepId: "0", state: Completed(2), value: 7 },
+      start("1"),
+      { type: "step.failed", at: 3, stepId: "1", state: Failed(3), error, attempt: 1 },
+      { type: "run.retry", at: 4, attempt: 1 },
+    ]);
+    const [done, failed] = [record.steps.get("0"), record.steps.get("1")];
+    assert.equal(done?.outcome?.ok, true);
+    assert.equal(failed?.outcome, undefined);
+    assert.equal(failed?.failures, 0);
+    // It ended (the cancellation of unfinished steps skips it) until it starts again.
+    assert.equal(failed?.endedAt, 3);
+    applyEntry(record, start("1", 5, 2));
+    assert.equal(failed?.endedAt, undefined);
+    assert.equal(failed?.attempt, 2);
+    assert.equal(failed?.startedAt, 1);
+  });
+
+  test("records whose steps were made elsewhere are refused", () => {
+    const record = emptyRunRecord();
+    const { entries } = retriedStep();
+    record.steps.set("0", { ...foldJournal(entries).steps.get("0") } as never);
+    assert.throws(() => applyEntry(record, entries[1] as JournalEntry), TypeError);
+  });
 });

@@ -103,7 +103,8 @@ export function foldJournal(entries: readonly JournalEntry[]): RunRecord {
 }
 
 /**
- * Applies one entry to a record, in journal order.
+ * Applies one entry to a record, in journal order. The record comes from
+ * {@link emptyRunRecord} or {@link foldJournal}: its steps are made here.
  *
  * @example
  * ```ts
@@ -151,47 +152,21 @@ export function applyEntry(record: RunRecord, entry: JournalEntry): void {
       return;
     case "step.started": {
       const existing = record.steps.get(entry.stepId);
-      if (existing === undefined) {
-        record.steps.set(entry.stepId, new FoldedStep(entry));
-      } else {
-        existing.attempt = entry.attempt;
-        enter(existing, entry.state);
-        existing.retryAt = undefined;
-        existing.endedAt = undefined;
-        if (entry.wakeAt !== undefined) existing.wakeAt = entry.wakeAt;
-        if (entry.childRunId !== undefined) existing.childRunId = entry.childRunId;
-      }
+      if (existing === undefined) record.steps.set(entry.stepId, new FoldedStep(entry));
+      else folded(existing).restart(entry);
       return;
     }
     case "step.completed": {
       const step = record.steps.get(entry.stepId);
       if (step === undefined) return;
-      enter(step, entry.state);
-      step.endedAt = entry.at;
-      step.cached = entry.state.name === "Cached";
+      folded(step).end(entry);
       if (entry.eventId !== undefined) record.consumed.add(entry.eventId);
-      // One object shape for every completed outcome keeps this hot path monomorphic.
-      step.outcome = {
-        ok: true,
-        at: entry.at,
-        value: entry.value,
-        ref: entry.ref,
-        eventId: entry.eventId,
-        winner: entry.winner,
-      } as StepOutcomeRecord;
       return;
     }
     case "step.failed": {
       const step = record.steps.get(entry.stepId);
       if (step === undefined) return;
-      enter(step, entry.state);
-      step.endedAt = entry.at;
-      step.failures++;
-      if (entry.retryAt !== undefined) {
-        step.retryAt = entry.retryAt;
-      } else {
-        step.outcome = { ok: false, at: entry.at, error: entry.error };
-      }
+      folded(step).end(entry);
       return;
     }
     case "event.received":
@@ -205,12 +180,10 @@ export function applyEntry(record: RunRecord, entry: JournalEntry): void {
   }
 }
 
-/** Makes `state` a step's latest state and adds it to its history. */
-function enter(step: StepRecord, state: State): void {
-  if (step instanceof FoldedStep) step.enter(state);
-  else {
-    // A record made elsewhere than this fold: plain fields.
-    step.state = state;
-    step.states.push(state);
-  }
+/** A step of the record, as only this fold makes them. */
+function folded(step: StepRecord): FoldedStep {
+  if (step instanceof FoldedStep) return step;
+  throw new TypeError(
+    `Step ${step.stepId} of this record was not made by applyEntry: start records with emptyRunRecord() or foldJournal()`,
+  );
 }
