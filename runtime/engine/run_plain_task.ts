@@ -15,7 +15,7 @@ import { NonRetryableError } from "../errors.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { ResultRef } from "../journal.ts";
 import { boundLogger, type Logger } from "../logs.ts";
-import { Completed, Failed, Running } from "../states.ts";
+import { Completed, Failed, Running, type State } from "../states.ts";
 import type { StepSpec } from "../step.ts";
 import type { AnyTask } from "../task_types.ts";
 import { offAbort, onAbort } from "./abort_callbacks.ts";
@@ -62,14 +62,13 @@ export async function runPlainTask(
   runName: string,
   signal: AbortSignal,
 ): Promise<Outcome> {
+  // The hot path only: an async function's frame holds every register it may use, so the
+  // rare endings live in functions of their own.
   const task = spec.task;
-  const source = `Task run '${runName}'`;
   const inputs = inputsOf(exec, spec.args);
   exec.activity.enter();
   try {
-    if (signal.aborted) {
-      return await cancelled(exec, stepId, abortReason(signal), 1, exec.stepLogger(stepId, source));
-    }
+    if (signal.aborted) return await stopped(exec, stepId, runName, signal);
     const startAt = exec.now();
     const starting = exec.append([
       started(stepId, task, runName, 1, Running(startAt), startAt, inputs),
@@ -78,47 +77,121 @@ export async function runPlainTask(
     if (starting !== undefined) await starting;
     let value: unknown;
     try {
-      value = await new PlainAttempt(exec, task, stepId, runName, source, signal).run(spec.args);
+      value = await new PlainAttempt(exec, task, stepId, runName, signal).run(spec.args);
     } catch (thrown) {
-      const logger = exec.stepLogger(stepId, source);
-      if (signal.aborted) return await cancelled(exec, stepId, abortReason(signal), 1, logger);
-      const error = toError(thrown);
-      const state = Failed(exec.now(), {
-        message: `Task run encountered an exception ${error.name}: ${error.message}`,
-      });
-      logger.error(`Task run failed with exception: ${error.name}: ${error.message}`);
-      return await fail(exec, stepId, error, 1, state, logger);
+      return await threw(exec, stepId, runName, signal, thrown);
     }
-    let encoded: Encoded;
-    let stored: { value: Encoded } | { ref: ResultRef };
-    try {
-      encoded = encode(value);
-      const storing = exec.storeEncoded(encoded, undefined);
-      stored = storing instanceof Promise ? await storing : storing;
-    } catch (error) {
-      const wrapped = new NonRetryableError(
-        `Task run '${runName}' returned a result that cannot be stored: ${(error as Error).message}`,
-        { cause: error },
-      );
-      const state = Failed(exec.now(), { message: wrapped.message });
-      return await fail(exec, stepId, wrapped, 1, state, exec.stepLogger(stepId, source));
-    }
-    const at = exec.now();
-    const state = Completed(at);
-    const completing = exec.append([
-      "value" in stored
-        ? { type: "step.completed", at, stepId, state, value: stored.value }
-        : { type: "step.completed", at, stepId, state, ref: stored.ref },
-    ]);
-    if (completing !== undefined) await completing;
-    exec.logStep(stepId, source, "INFO", "Finished in state Completed()");
-    // The decoded copy, so a first run and a replay see equal values.
-    const result = decode(encoded);
-    exec.noteProduced(result, stepId);
-    return { ok: true, value: result, at, state };
+    const done = complete(exec, stepId, runName, value);
+    return done instanceof Promise ? await done : done;
   } finally {
     exec.activity.leave();
   }
+}
+
+/** Journals the result; answers at once when the journal and the result store do. */
+function complete(
+  exec: Execution,
+  stepId: string,
+  runName: string,
+  value: unknown,
+): Outcome | Promise<Outcome> {
+  let encoded: Encoded;
+  let storing: { value: Encoded } | Promise<{ ref: ResultRef }>;
+  try {
+    encoded = encode(value);
+    storing = exec.storeEncoded(encoded, undefined);
+  } catch (error) {
+    return unstorable(exec, stepId, runName, error);
+  }
+  if (storing instanceof Promise) return completeAfter(exec, stepId, runName, encoded, storing);
+  const at = exec.now();
+  const state = Completed(at);
+  const completing = exec.append([
+    { type: "step.completed", at, stepId, state, value: storing.value },
+  ]);
+  if (completing !== undefined)
+    return completing.then(() => completed(exec, stepId, runName, encoded, at, state));
+  return completed(exec, stepId, runName, encoded, at, state);
+}
+
+/** {@link complete} for a result that goes to the result store first. */
+async function completeAfter(
+  exec: Execution,
+  stepId: string,
+  runName: string,
+  encoded: Encoded,
+  storing: Promise<{ ref: ResultRef }>,
+): Promise<Outcome> {
+  let stored: { ref: ResultRef };
+  try {
+    stored = await storing;
+  } catch (error) {
+    return unstorable(exec, stepId, runName, error);
+  }
+  const at = exec.now();
+  const state = Completed(at);
+  await exec.append([{ type: "step.completed", at, stepId, state, ref: stored.ref }]);
+  return completed(exec, stepId, runName, encoded, at, state);
+}
+
+/** The outcome of a journaled completion, with its log line. */
+function completed(
+  exec: Execution,
+  stepId: string,
+  runName: string,
+  encoded: Encoded,
+  at: number,
+  state: State,
+): Outcome {
+  exec.logStep(stepId, `Task run '${runName}'`, "INFO", "Finished in state Completed()");
+  // The decoded copy, so a first run and a replay see equal values.
+  const value = decode(encoded);
+  exec.noteProduced(value, stepId);
+  return { ok: true, value, at, state };
+}
+
+/** The step was stopped before its function ran. */
+function stopped(
+  exec: Execution,
+  stepId: string,
+  runName: string,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const logger = exec.stepLogger(stepId, `Task run '${runName}'`);
+  return cancelled(exec, stepId, abortReason(signal), 1, logger);
+}
+
+/** The function threw or rejected, or the step's signal aborted while it ran. */
+function threw(
+  exec: Execution,
+  stepId: string,
+  runName: string,
+  signal: AbortSignal,
+  thrown: unknown,
+): Promise<Outcome> {
+  if (signal.aborted) return stopped(exec, stepId, runName, signal);
+  const logger = exec.stepLogger(stepId, `Task run '${runName}'`);
+  const error = toError(thrown);
+  const state = Failed(exec.now(), {
+    message: `Task run encountered an exception ${error.name}: ${error.message}`,
+  });
+  logger.error(`Task run failed with exception: ${error.name}: ${error.message}`);
+  return fail(exec, stepId, error, 1, state, logger);
+}
+
+/** The result cannot be encoded or stored: the run fails, without retries. */
+function unstorable(
+  exec: Execution,
+  stepId: string,
+  runName: string,
+  error: unknown,
+): Promise<Outcome> {
+  const wrapped = new NonRetryableError(
+    `Task run '${runName}' returned a result that cannot be stored: ${(error as Error).message}`,
+    { cause: error },
+  );
+  const state = Failed(exec.now(), { message: wrapped.message });
+  return fail(exec, stepId, wrapped, 1, state, exec.stepLogger(stepId, `Task run '${runName}'`));
 }
 
 /**
@@ -136,7 +209,6 @@ class PlainAttempt implements TaskContext {
   readonly tags: readonly string[];
   readonly #exec: Execution;
   readonly #fn: AnyTask["fn"];
-  readonly #source: string;
   readonly #stepSignal: AbortSignal;
   #stopped = false;
   #controller: AbortController | undefined;
@@ -147,7 +219,6 @@ class PlainAttempt implements TaskContext {
     task: AnyTask,
     stepId: string,
     runName: string,
-    source: string,
     signal: AbortSignal,
   ) {
     this.taskName = task.taskName;
@@ -159,7 +230,6 @@ class PlainAttempt implements TaskContext {
     this.tags = task.options.tags ?? NO_TAGS;
     this.#exec = exec;
     this.#fn = task.fn;
-    this.#source = source;
     this.#stepSignal = signal;
   }
 
@@ -174,7 +244,9 @@ class PlainAttempt implements TaskContext {
 
   /** The task run's logger, whose methods work detached. */
   get logger(): Logger {
-    this.#logger ??= boundLogger(this.#exec.stepLogger(this.stepId, this.#source));
+    this.#logger ??= boundLogger(
+      this.#exec.stepLogger(this.stepId, `Task run '${this.taskRunName}'`),
+    );
     return this.#logger;
   }
 
