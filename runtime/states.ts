@@ -56,10 +56,11 @@ export function isFinal(state: State): boolean {
 }
 
 function make(type: StateType, name: string) {
-  return (timestamp: number, extra: { message?: string; scheduledTime?: number } = {}): State => {
+  // No default `{}` for `extra`: most states are made without one, two per task run.
+  return (timestamp: number, extra?: { message?: string; scheduledTime?: number }): State => {
     const state: { -readonly [K in keyof State]: State[K] } = { type, name, timestamp };
-    if (extra.message !== undefined) state.message = extra.message;
-    if (extra.scheduledTime !== undefined) state.scheduledTime = extra.scheduledTime;
+    if (extra?.message !== undefined) state.message = extra.message;
+    if (extra?.scheduledTime !== undefined) state.scheduledTime = extra.scheduledTime;
     return state;
   };
 }

@@ -63,7 +63,11 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
     random: exec.random,
     uuid: () => uuidFrom(exec.random),
   };
+  // Submitted steps not yet awaited, and the step the body waits for: what settleAll waits for.
+  // The awaited step is kept apart so a sequential flow does not add to and delete from a Set
+  // per step (V8 reallocates a Set's table each time it empties).
   const pending = new Set<Promise<Outcome>>();
+  let current: Promise<Outcome> | undefined;
   const aborted = new Promise<typeof ABORTED>((resolve) => {
     if (exec.signal.aborted) resolve(ABORTED);
     else exec.signal.addEventListener("abort", () => resolve(ABORTED), { once: true });
@@ -100,7 +104,8 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
   const settleAll = async (): Promise<DriveResult | undefined> => {
     exec.activity.leave();
     active = false;
-    const settled = await Promise.race([Promise.all(pending), suspended]);
+    const inFlight = current === undefined ? pending : [...pending, current];
+    const settled = await Promise.race([Promise.all(inFlight), suspended]);
     exec.activity.enter();
     active = true;
     if (!Array.isArray(settled) && SUSPENDED in settled) {
@@ -169,7 +174,7 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
       } else {
         const stepId = String(exec.topLevelSeq++);
         promise = prepareStep(exec, stepId, command.step)();
-        pending.add(promise);
+        current = promise;
       }
       exec.activity.leave();
       active = false;
@@ -186,7 +191,8 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
         return { kind: "suspended", wakeAt: waited[SUSPENDED] };
       }
       const outcome = waited as Outcome;
-      pending.delete(promise);
+      if (current === promise) current = undefined;
+      else pending.delete(promise);
       if (!outcome.ok && outcome.fatal) {
         return { kind: "failed", error: outcome.error, fatal: true, timedOut: false };
       }

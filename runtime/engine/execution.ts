@@ -9,7 +9,13 @@ import { decode, type Encoded, encode } from "../codec.ts";
 import { deserializeError, serializeError } from "../errors.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { JournalEntry, ResultRef } from "../journal.ts";
-import { createLogger, type Logger, type LogLevelName, type LogRecord } from "../logs.ts";
+import {
+  createLogger,
+  type Logger,
+  type LogLevelName,
+  type LogRecord,
+  type LogSink,
+} from "../logs.ts";
 import { seededRandom } from "../random.ts";
 import type { State } from "../states.ts";
 import type { StepHandle } from "../step.ts";
@@ -63,9 +69,10 @@ export class Execution {
   topLevelSeq = 0;
   #taskCounters = new Map<string, number>();
   #eventWaiters: EventWaiter[] = [];
-  #pendingLogs: LogRecord[] = [];
-  /** Log records wait here until the next journal append. */
-  readonly #buffer = { write: (record: LogRecord) => this.#pendingLogs.push(record) };
+  /** Log records wait here until the next journal append (see {@link append}). */
+  #pendingLogs: LogRecord[] | undefined;
+  /** The sink and clock every logger of this execution shares. */
+  readonly #buffer: LogSink = { write: (record) => this.#keep(record) };
   readonly #now = () => this.now();
 
   constructor(
@@ -81,15 +88,16 @@ export class Execution {
         : AbortSignal.any([this.abort.signal, host.signal]);
     this.random = seededRandom((record.info?.seed ?? 0) + record.retries);
     const runName = record.info?.name ?? runId;
-    const sink = { write: (r: LogRecord) => this.#pendingLogs.push(r) };
-    const now = () => this.now();
     this.flowLogger = createLogger(
-      sink,
-      now,
+      this.#buffer,
+      this.#now,
       { runId, source: `Flow run '${runName}'` },
       () => !this.isReplaying,
     );
-    this.engineLogger = createLogger(sink, now, { runId, source: `Flow run '${runName}'` });
+    this.engineLogger = createLogger(this.#buffer, this.#now, {
+      runId,
+      source: `Flow run '${runName}'`,
+    });
   }
 
   /** True while the flow body re-yields steps the journal already holds. */
@@ -108,26 +116,25 @@ export class Execution {
 
   /** Writes one of the engine's own lines for a step, with no logger object. */
   logStep(stepId: string, source: string, level: LogLevelName, message: string): void {
-    this.#pendingLogs.push({
-      runId: this.runId,
-      stepId,
-      source,
-      level,
-      message,
-      timestamp: this.now(),
-    });
+    this.#keep({ runId: this.runId, stepId, source, level, message, timestamp: this.now() });
+  }
+
+  #keep(record: LogRecord): void {
+    // The first record gets an array of its own size: pushing onto an empty array makes V8
+    // allocate room for 17, and most appends carry one line.
+    if (this.#pendingLogs === undefined) this.#pendingLogs = [record];
+    else this.#pendingLogs.push(record);
   }
 
   /** Hands buffered log records to the sink and waits until it has them. */
   async flushLogs(): Promise<void> {
-    if (this.#pendingLogs.length === 0) return;
-    this.#writeLogs();
+    if (this.#pendingLogs === undefined) return;
+    this.#writeLogs(this.#pendingLogs);
     await this.host.logs.flush?.();
   }
 
-  #writeLogs(): void {
-    const records = this.#pendingLogs;
-    this.#pendingLogs = [];
+  #writeLogs(records: readonly LogRecord[]): void {
+    this.#pendingLogs = undefined;
     for (const record of records) this.host.logs.write(record);
   }
 
@@ -139,8 +146,8 @@ export class Execution {
    * settles once the entries are stored and applied.
    */
   append(entries: readonly JournalEntry[]): Promise<void> | undefined {
-    if (this.#pendingLogs.length > 0) {
-      this.#writeLogs();
+    if (this.#pendingLogs !== undefined) {
+      this.#writeLogs(this.#pendingLogs);
       const flushed = this.host.logs.flush?.();
       if (flushed !== undefined) return this.#appendAfter(flushed, entries);
     }

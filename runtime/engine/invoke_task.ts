@@ -11,6 +11,7 @@ import { formatMillis, toMillis } from "../duration.ts";
 import { TimeoutError } from "../errors.ts";
 import { boundLogger, type Logger } from "../logs.ts";
 import type { AnyTask } from "../task_types.ts";
+import { offAbort, onAbort } from "./abort_callbacks.ts";
 import type { Execution } from "./execution.ts";
 
 /** How an attempt ended. */
@@ -57,9 +58,8 @@ export async function invoke(
     const error = toError(reason);
     finish({ ok: false, error, timedOut: error instanceof TimeoutError && timedOut });
   };
-  const onAbort = () => stop(signal.reason, false);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener("abort", onAbort, { once: true });
+  // One listener per signal for every attempt (see abort_callbacks.ts).
+  const listening = onAbort(signal, () => stop(signal.reason, false));
   const ctx: TaskContext = {
     taskName: task.taskName,
     taskRunName: runName,
@@ -116,7 +116,7 @@ export async function invoke(
     }
     return result;
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    offAbort(listening);
     timer?.abort();
   }
 }

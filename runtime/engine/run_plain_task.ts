@@ -257,34 +257,33 @@ class PlainAttempt implements TaskContext {
   run(args: readonly unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const signal = this.#stepSignal;
-      const stop = () => {
+      // Listen first: the function sees an aborted ctx.signal if the step is already stopped.
+      const listening = onAbort(signal, () => {
         this.#stopped = true;
         this.#controller?.abort(signal.reason);
         reject(signal.reason);
-      };
-      // Listen first: the function sees an aborted ctx.signal if the step is already stopped.
-      onAbort(signal, stop);
+      });
       let result: unknown;
       try {
         result = this.#fn.apply(this, args as unknown[]);
       } catch (error) {
-        offAbort(signal, stop);
+        offAbort(listening);
         reject(error);
         return;
       }
       if (!isThenable(result)) {
-        offAbort(signal, stop);
+        offAbort(listening);
         resolve(result);
         return;
       }
       // Promise.resolve adopts a foreign thenable a microtask later, as `await` would.
       Promise.resolve(result).then(
         (value) => {
-          offAbort(signal, stop);
+          offAbort(listening);
           resolve(value);
         },
         (error: unknown) => {
-          offAbort(signal, stop);
+          offAbort(listening);
           reject(error);
         },
       );
