@@ -91,6 +91,28 @@ describe("cancellation", () => {
     assert.deepEqual(otherHooks, []);
   });
 
+  test("no task starts once the cancellation is journaled", async () => {
+    // Quick steps follow each other while cancel() is called after 0, 1, 2… microtasks: with
+    // a synchronous journal, no step may start between the journaled request and the abort.
+    const quick = task({ name: "quick" }, (n: number) => n + 1);
+    const f = flow({ name: "cancel-between-steps" }, async function* () {
+      let x = 0;
+      for (let i = 0; i < 100; i++) x = yield* quick(x);
+      return x;
+    });
+    for (let turns = 0; turns < 120; turns++) {
+      const journal = new InMemoryJournal();
+      const handle = f.start(undefined, { journal, console: false });
+      for (let i = 0; i < turns; i++) await Promise.resolve();
+      await handle.cancel("stop");
+      await assert.rejects(handle.result(), expectCancelled);
+      const entries = journal.read(handle.runId);
+      const requested = entries.findIndex((e) => e.type === "run.cancel");
+      const startedAfter = entries.slice(requested).filter((e) => e.type === "step.started");
+      assert.deepEqual(startedAfter, [], `cancelled after ${turns} microtasks`);
+    }
+  });
+
   test("cancelling a run while it sleeps ends it Cancelled and runs nothing after", async () => {
     const afterSleep = task({ name: "after-sleep" }, () => "ran");
     let cancellationHooks = 0;

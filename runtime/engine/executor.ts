@@ -115,7 +115,10 @@ export class RunLifecycle {
       { type: "run.state", at, state: Cancelling(at, { message: reason }) },
     ];
     if (exec !== undefined) {
-      await exec.append(entries);
+      // Abort in the same turn as a synchronous append: an `await` in between would let the
+      // flow start another step after its run was marked Cancelling.
+      const appending = exec.append(entries);
+      if (appending !== undefined) await appending;
       exec.abort.abort(new CancelledError(reason));
       return;
     }
