@@ -63,6 +63,11 @@ export class Step<T> {
     return (yield { kind: "step", step: this as Step<unknown> }) as T;
   }
 
+  /** `yield*` from a flow body (an async generator) takes this path; see {@link OneCommand}. */
+  [Symbol.asyncIterator](): AsyncIterator<Command, T, unknown> {
+    return new OneCommand<T>({ kind: "step", step: this as Step<unknown> });
+  }
+
   /** Steps are not awaitable; this throws a {@link UsageError} explaining `yield*`. */
   // biome-ignore lint/suspicious/noThenProperty: a throwing then() turns `await step` into a clear error.
   then(): never {
@@ -88,6 +93,11 @@ export class StepHandle<T> {
 
   *[Symbol.iterator](): Generator<Command, T, unknown> {
     return (yield { kind: "await", handle: this as StepHandle<unknown> }) as T;
+  }
+
+  /** `yield*` from a flow body (an async generator) takes this path; see {@link OneCommand}. */
+  [Symbol.asyncIterator](): AsyncIterator<Command, T, unknown> {
+    return new OneCommand<T>({ kind: "await", handle: this as StepHandle<unknown> });
   }
 }
 
@@ -116,6 +126,38 @@ export class Submission<T> {
   // biome-ignore lint/suspicious/noThenProperty: a throwing then() turns `await step` into a clear error.
   then(): never {
     throw new UsageError(AWAIT_HINT);
+  }
+}
+
+/**
+ * The iterator `yield*` gets from a step inside an async generator (a flow body): it yields
+ * one command and returns what the executor sends back, as the step's generator does. An
+ * async generator delegating to a sync iterator wraps it in an async-from-sync iterator,
+ * which costs several promises and microtask turns per step; this costs one object and two
+ * resolved promises. An error sent back is thrown at the `yield*`, as in the generator.
+ */
+class OneCommand<T> implements AsyncIterator<Command, T, unknown> {
+  #command: Command | undefined;
+
+  constructor(command: Command) {
+    this.#command = command;
+  }
+
+  next(sent?: unknown): Promise<IteratorResult<Command, T>> {
+    const command = this.#command;
+    if (command === undefined) return Promise.resolve({ value: sent as T, done: true });
+    this.#command = undefined;
+    return Promise.resolve({ value: command, done: false });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<Command, T>> {
+    this.#command = undefined;
+    return Promise.reject(error);
+  }
+
+  return(value?: unknown): Promise<IteratorResult<Command, T>> {
+    this.#command = undefined;
+    return Promise.resolve({ value: value as T, done: true });
   }
 }
 
