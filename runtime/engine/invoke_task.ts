@@ -1,18 +1,22 @@
 /**
  * One attempt of a task: calls its function with its context as `this`, under its timeout and
- * abort signal, capturing console output when `logPrints` is on.
+ * its step's abort signal, capturing console output when `logPrints` is on. Both ways of
+ * running a task (`run_task.ts` and the plain fast path) make their attempts here.
  *
  * @module
  */
 
-import { captureConsole } from "../console_capture.ts";
+import { type ConsoleTarget, captureConsole } from "../console_capture.ts";
 import type { TaskContext } from "../context.ts";
-import { formatMillis, toMillis } from "../duration.ts";
+import { formatMillis } from "../duration.ts";
 import { TimeoutError } from "../errors.ts";
 import { boundLogger, type Logger } from "../logs.ts";
 import type { AnyTask } from "../task_types.ts";
 import { offAbort, onAbort } from "./abort_callbacks.ts";
 import type { Execution } from "./execution.ts";
+import { toError } from "./task_run_entries.ts";
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
 
 /** How an attempt ended. */
 export type InvokeResult =
@@ -20,7 +24,7 @@ export type InvokeResult =
   | { ok: false; error: Error; timedOut: boolean };
 
 /**
- * Runs one attempt; never rejects.
+ * Runs one attempt; never rejects. `timeoutMs` and `logPrints` come from the task's options.
  *
  * @example
  * ```ts
@@ -36,92 +40,192 @@ export async function invoke(
   attempt: number,
   signal: AbortSignal,
   logger: Logger,
+  timeoutMs: number | undefined,
+  logPrints: boolean,
 ): Promise<InvokeResult> {
-  const timeoutMs =
-    task.options.timeout === undefined ? undefined : toMillis(task.options.timeout, "timeout");
-  // The attempt stops when the step's signal aborts or the timeout fires, whichever is first.
-  // Its AbortSignal (ctx.signal) is made only if the task reads it: creating an AbortController
-  // (or an AbortSignal.any) costs microseconds in Node, more than the rest of a step.
-  let stopped: { readonly reason: unknown } | undefined;
-  let userLogger: Logger | undefined;
-  let attemptAbort: AbortController | undefined;
-  let timedOut = false;
-  let finish!: (result: InvokeResult) => void;
-  const done = new Promise<InvokeResult>((resolve) => {
-    finish = resolve;
-  });
-  const stop = (reason: unknown, byTimeout: boolean) => {
-    if (stopped !== undefined) return;
-    stopped = { reason };
-    timedOut = byTimeout;
-    attemptAbort?.abort(reason);
-    const error = toError(reason);
-    finish({ ok: false, error, timedOut: error instanceof TimeoutError && timedOut });
-  };
-  // One listener per signal for every attempt (see abort_callbacks.ts).
-  const listening = onAbort(signal, () => stop(signal.reason, false));
-  const ctx: TaskContext = {
-    taskName: task.taskName,
-    taskRunName: runName,
-    taskRunId: `${exec.runId}/${stepId}`,
-    stepId,
-    flowRunId: exec.runId,
-    flowName: exec.flow.flowName,
-    attempt,
-    get signal() {
-      if (attemptAbort === undefined) {
-        attemptAbort = new AbortController();
-        if (stopped !== undefined) attemptAbort.abort(stopped.reason);
-      }
-      return attemptAbort.signal;
-    },
-    // Made on first use: most tasks never log, and a detachable logger costs closures.
-    get logger() {
-      userLogger ??= boundLogger(logger);
-      return userLogger;
-    },
-    tags: task.options.tags ?? [],
-  };
-  const call = async () => task.fn.apply(ctx, args as unknown[]);
-  const logPrints = task.options.logPrints ?? exec.flow.options.logPrints ?? false;
-  const running = logPrints
-    ? captureConsole((level, message) => {
-        if (level === "ERROR") logger.error(message);
-        else if (level === "WARNING") logger.warning(message);
-        else if (level === "DEBUG") logger.debug(message);
-        else logger.info(message);
-      }, call)
-    : call();
-  running.then(
-    (value) => finish({ ok: true, value }),
-    (error: unknown) => finish({ ok: false, error: toError(error), timedOut: false }),
-  );
-  const timer = timeoutMs === undefined ? undefined : new AbortController();
-  if (timer !== undefined && timeoutMs !== undefined) {
-    exec.host.clock.sleepUntil(exec.now() + timeoutMs, timer.signal).then(
-      () =>
-        stop(
-          new TimeoutError(
-            `Task run '${runName}' exceeded its timeout of ${formatMillis(timeoutMs)}`,
-          ),
-          true,
-        ),
-      () => {},
-    );
-  }
+  const running = new TaskAttempt(exec, task, stepId, runName, attempt, signal, logger);
   try {
-    const result = await done;
-    if (!result.ok && result.error instanceof TimeoutError && timedOut) {
-      return { ok: false, error: result.error, timedOut: true };
-    }
-    return result;
-  } finally {
-    offAbort(listening);
-    timer?.abort();
+    return { ok: true, value: await TaskAttempt.run(running, args, timeoutMs, logPrints) };
+  } catch (thrown) {
+    const error = toError(thrown);
+    return {
+      ok: false,
+      error,
+      timedOut: error instanceof TimeoutError && TaskAttempt.timedOut(running),
+    };
   }
 }
 
-function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  return new Error(typeof value === "string" ? value : `Non-error value thrown: ${String(value)}`);
+/**
+ * One attempt of a task, and the task's `this`. Its own properties are the context's fields;
+ * the signal and the logger are made on first read (most tasks read neither); the machinery
+ * is in private fields and static methods, so `this` shows nothing but the context.
+ *
+ * @example
+ * ```ts
+ * const value = await TaskAttempt.run(new TaskAttempt(execution, task, "0", "inc-0", 1, signal), [1]);
+ * ```
+ */
+export class TaskAttempt implements TaskContext {
+  readonly taskName: string;
+  readonly taskRunName: string;
+  readonly taskRunId: string;
+  readonly stepId: string;
+  readonly flowRunId: string;
+  readonly flowName: string;
+  readonly attempt: number;
+  readonly tags: readonly string[];
+  readonly #exec: Execution;
+  readonly #fn: AnyTask["fn"];
+  readonly #stepSignal: AbortSignal;
+  /** The step's logger, when the caller has one; made on first use otherwise. */
+  #stepLogger: Logger | undefined;
+  #userLogger: Logger | undefined;
+  #controller: AbortController | undefined;
+  /** Why the attempt was stopped (the step's signal aborted, or the timeout fired). */
+  #stopped: { readonly reason: unknown; readonly byTimeout: boolean } | undefined;
+
+  constructor(
+    exec: Execution,
+    task: AnyTask,
+    stepId: string,
+    runName: string,
+    attempt: number,
+    signal: AbortSignal,
+    logger?: Logger,
+  ) {
+    this.taskName = task.taskName;
+    this.taskRunName = runName;
+    this.taskRunId = `${exec.runId}/${stepId}`;
+    this.stepId = stepId;
+    this.flowRunId = exec.runId;
+    this.flowName = exec.flow.flowName;
+    this.attempt = attempt;
+    this.tags = task.options.tags ?? NO_TAGS;
+    this.#exec = exec;
+    this.#fn = task.fn;
+    this.#stepSignal = signal;
+    this.#stepLogger = logger;
+  }
+
+  /** Aborts, with the same reason, when the attempt is stopped while it runs. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      // An AbortController costs microseconds in Node: made only for tasks that read it.
+      this.#controller = new AbortController();
+      if (this.#stopped !== undefined) this.#controller.abort(this.#stopped.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** The task run's logger, whose methods work detached. */
+  get logger(): Logger {
+    this.#userLogger ??= boundLogger(this.#logger());
+    return this.#userLogger;
+  }
+
+  #logger(): Logger {
+    this.#stepLogger ??= this.#exec.stepLogger(this.stepId, `Task run '${this.taskRunName}'`);
+    return this.#stepLogger;
+  }
+
+  /** Whether the attempt was stopped by its timeout. */
+  static timedOut(attempt: TaskAttempt): boolean {
+    return attempt.#stopped?.byTimeout === true;
+  }
+
+  /**
+   * Calls the function with the attempt as `this`; settles with its result, or rejects with
+   * its error, or as soon as the step's signal aborts or the timeout fires (with the reason).
+   */
+  static run(
+    attempt: TaskAttempt,
+    args: readonly unknown[],
+    timeoutMs?: number,
+    logPrints = false,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const signal = attempt.#stepSignal;
+      let timer: AbortController | undefined;
+      const stop = (reason: unknown, byTimeout: boolean) => {
+        if (attempt.#stopped !== undefined) return;
+        attempt.#stopped = { reason, byTimeout };
+        attempt.#controller?.abort(reason);
+        reject(reason);
+      };
+      const done = () => {
+        offAbort(listening);
+        timer?.abort();
+      };
+      // Listen first: the function sees an aborted ctx.signal if the step is already stopped.
+      const listening = onAbort(signal, () => stop(signal.reason, false));
+      let result: unknown;
+      let threw = false;
+      try {
+        result = logPrints
+          ? captureConsole(attempt.#printTo(), async () =>
+              attempt.#fn.apply(attempt, args as unknown[]),
+            )
+          : attempt.#fn.apply(attempt, args as unknown[]);
+      } catch (error) {
+        threw = true;
+        result = error;
+      }
+      // The timer starts once the function has returned, whatever it returned.
+      if (timeoutMs !== undefined) {
+        const exec = attempt.#exec;
+        timer = new AbortController();
+        exec.host.clock.sleepUntil(exec.now() + timeoutMs, timer.signal).then(
+          () =>
+            stop(
+              new TimeoutError(
+                `Task run '${attempt.taskRunName}' exceeded its timeout of ${formatMillis(timeoutMs)}`,
+              ),
+              true,
+            ),
+          () => {},
+        );
+      }
+      if (threw) {
+        done();
+        reject(result);
+        return;
+      }
+      if (!isThenable(result)) {
+        done();
+        resolve(result);
+        return;
+      }
+      // Promise.resolve adopts a foreign thenable a microtask later, as `await` would.
+      Promise.resolve(result).then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Where console lines go while a `logPrints` task runs: its log, at their level. */
+  #printTo(): ConsoleTarget {
+    const logger = this.#logger();
+    return (level, message) => {
+      if (level === "ERROR") logger.error(message);
+      else if (level === "WARNING") logger.warning(message);
+      else if (level === "DEBUG") logger.debug(message);
+      else logger.info(message);
+    };
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }

@@ -10,21 +10,19 @@
 
 import { abortReason } from "../clock.ts";
 import { decode, type Encoded, encode } from "../codec.ts";
-import type { TaskContext } from "../context.ts";
 import { NonRetryableError } from "../errors.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { ResultRef } from "../journal.ts";
-import { boundLogger, type Logger } from "../logs.ts";
 import { Completed, Failed, Running, type State } from "../states.ts";
 import type { StepSpec } from "../step.ts";
 import type { AnyTask } from "../task_types.ts";
-import { offAbort, onAbort } from "./abort_callbacks.ts";
 import type { Execution, Outcome } from "./execution.ts";
+import { TaskAttempt } from "./invoke_task.ts";
 import { cancelled, fail, inputsOf, started, toError } from "./task_run_entries.ts";
 
 type TaskSpec = Extract<StepSpec, { type: "task" }>;
 
-const NO_TAGS: readonly string[] = Object.freeze([]);
+const _NO_TAGS: readonly string[] = Object.freeze([]);
 
 /**
  * Whether a task can take the fast path: none of the options that need `runTask`'s
@@ -77,7 +75,10 @@ export async function runPlainTask(
     if (starting !== undefined) await starting;
     let value: unknown;
     try {
-      value = await new PlainAttempt(exec, task, stepId, runName, signal).run(spec.args);
+      value = await TaskAttempt.run(
+        new TaskAttempt(exec, task, stepId, runName, 1, signal),
+        spec.args,
+      );
     } catch (thrown) {
       return await threw(exec, stepId, runName, signal, thrown);
     }
@@ -192,109 +193,4 @@ function unstorable(
   );
   const state = Failed(exec.now(), { message: wrapped.message });
   return fail(exec, stepId, wrapped, 1, state, exec.stepLogger(stepId, `Task run '${runName}'`));
-}
-
-/**
- * One attempt of a plain task, and the task's `this`: the context fields are own data, the
- * signal and the logger are made on first read (most tasks read neither).
- */
-class PlainAttempt implements TaskContext {
-  readonly taskName: string;
-  readonly taskRunName: string;
-  readonly taskRunId: string;
-  readonly stepId: string;
-  readonly flowRunId: string;
-  readonly flowName: string;
-  readonly attempt = 1;
-  readonly tags: readonly string[];
-  readonly #exec: Execution;
-  readonly #fn: AnyTask["fn"];
-  readonly #stepSignal: AbortSignal;
-  #stopped = false;
-  #controller: AbortController | undefined;
-  #logger: Logger | undefined;
-
-  constructor(
-    exec: Execution,
-    task: AnyTask,
-    stepId: string,
-    runName: string,
-    signal: AbortSignal,
-  ) {
-    this.taskName = task.taskName;
-    this.taskRunName = runName;
-    this.taskRunId = `${exec.runId}/${stepId}`;
-    this.stepId = stepId;
-    this.flowRunId = exec.runId;
-    this.flowName = exec.flow.flowName;
-    this.tags = task.options.tags ?? NO_TAGS;
-    this.#exec = exec;
-    this.#fn = task.fn;
-    this.#stepSignal = signal;
-  }
-
-  /** Aborts when the step's signal aborts while the attempt runs. */
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#stopped) this.#controller.abort(this.#stepSignal.reason);
-    }
-    return this.#controller.signal;
-  }
-
-  /** The task run's logger, whose methods work detached. */
-  get logger(): Logger {
-    this.#logger ??= boundLogger(
-      this.#exec.stepLogger(this.stepId, `Task run '${this.taskRunName}'`),
-    );
-    return this.#logger;
-  }
-
-  /**
-   * Calls the function with this context; settles with its result, or rejects as soon as the
-   * step's signal aborts (the caller then journals the cancellation).
-   */
-  run(args: readonly unknown[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const signal = this.#stepSignal;
-      // Listen first: the function sees an aborted ctx.signal if the step is already stopped.
-      const listening = onAbort(signal, () => {
-        this.#stopped = true;
-        this.#controller?.abort(signal.reason);
-        reject(signal.reason);
-      });
-      let result: unknown;
-      try {
-        result = this.#fn.apply(this, args as unknown[]);
-      } catch (error) {
-        offAbort(listening);
-        reject(error);
-        return;
-      }
-      if (!isThenable(result)) {
-        offAbort(listening);
-        resolve(result);
-        return;
-      }
-      // Promise.resolve adopts a foreign thenable a microtask later, as `await` would.
-      Promise.resolve(result).then(
-        (value) => {
-          offAbort(listening);
-          resolve(value);
-        },
-        (error: unknown) => {
-          offAbort(listening);
-          reject(error);
-        },
-      );
-    });
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
 }

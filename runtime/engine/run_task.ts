@@ -53,6 +53,9 @@ export async function runTask(
   const options = task.options;
   const logger = exec.stepLogger(stepId, `Task run '${runName}'`);
   const inputs = inputsOf(exec, spec.args);
+  const timeoutMs =
+    options.timeout === undefined ? undefined : toMillis(options.timeout, "timeout");
+  const logPrints = options.logPrints ?? exec.flow.options.logPrints ?? false;
   exec.activity.enter();
   try {
     let cacheKey: string | undefined;
@@ -110,7 +113,18 @@ export async function runTask(
       ]);
       // A journal that stores synchronously needs no await (see Execution.append).
       if (starting !== undefined) await starting;
-      const result = await invoke(exec, task, spec.args, stepId, runName, attempt, signal, logger);
+      const result = await invoke(
+        exec,
+        task,
+        spec.args,
+        stepId,
+        runName,
+        attempt,
+        signal,
+        logger,
+        timeoutMs,
+        logPrints,
+      );
       if (result.ok) {
         let stored: { value: Encoded } | { ref: ResultRef };
         let encoded: Encoded;
