@@ -12,7 +12,7 @@ import { formatMillis } from "../duration.ts";
 import { TimeoutError } from "../errors.ts";
 import { boundLogger, type Logger } from "../logs.ts";
 import type { AnyTask } from "../task_types.ts";
-import { offAbort, onAbort } from "./abort_callbacks.ts";
+import { type AbortCallback, offAbort, onAbort } from "./abort_callbacks.ts";
 import type { Execution } from "./execution.ts";
 import { toError } from "./task_run_entries.ts";
 
@@ -84,6 +84,9 @@ export class TaskAttempt implements TaskContext {
   #controller: AbortController | undefined;
   /** Why the attempt was stopped (the step's signal aborted, or the timeout fired). */
   #stopped: { readonly reason: unknown; readonly byTimeout: boolean } | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
+  #listening: AbortCallback | undefined;
+  #timer: AbortController | undefined;
 
   constructor(
     exec: Execution,
@@ -145,20 +148,10 @@ export class TaskAttempt implements TaskContext {
     logPrints = false,
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
+      attempt.#reject = reject;
       const signal = attempt.#stepSignal;
-      let timer: AbortController | undefined;
-      const stop = (reason: unknown, byTimeout: boolean) => {
-        if (attempt.#stopped !== undefined) return;
-        attempt.#stopped = { reason, byTimeout };
-        attempt.#controller?.abort(reason);
-        reject(reason);
-      };
-      const done = () => {
-        offAbort(listening);
-        timer?.abort();
-      };
       // Listen first: the function sees an aborted ctx.signal if the step is already stopped.
-      const listening = onAbort(signal, () => stop(signal.reason, false));
+      attempt.#listening = onAbort(signal, () => attempt.#stop(signal.reason, false));
       let result: unknown;
       let threw = false;
       try {
@@ -172,42 +165,58 @@ export class TaskAttempt implements TaskContext {
         result = error;
       }
       // The timer starts once the function has returned, whatever it returned.
-      if (timeoutMs !== undefined) {
-        const exec = attempt.#exec;
-        timer = new AbortController();
-        exec.host.clock.sleepUntil(exec.now() + timeoutMs, timer.signal).then(
-          () =>
-            stop(
-              new TimeoutError(
-                `Task run '${attempt.taskRunName}' exceeded its timeout of ${formatMillis(timeoutMs)}`,
-              ),
-              true,
-            ),
-          () => {},
-        );
-      }
+      if (timeoutMs !== undefined) attempt.#startTimer(timeoutMs);
       if (threw) {
-        done();
+        attempt.#done();
         reject(result);
         return;
       }
       if (!isThenable(result)) {
-        done();
+        attempt.#done();
         resolve(result);
         return;
       }
       // Promise.resolve adopts a foreign thenable a microtask later, as `await` would.
       Promise.resolve(result).then(
         (value) => {
-          done();
+          attempt.#done();
           resolve(value);
         },
         (error: unknown) => {
-          done();
+          attempt.#done();
           reject(error);
         },
       );
     });
+  }
+
+  /** Stops the attempt at once (the first stop wins): its signal aborts, `run` rejects. */
+  #stop(reason: unknown, byTimeout: boolean): void {
+    if (this.#stopped !== undefined) return;
+    this.#stopped = { reason, byTimeout };
+    this.#controller?.abort(reason);
+    this.#reject?.(reason);
+  }
+
+  /** The function settled: nothing may stop the attempt any more. */
+  #done(): void {
+    if (this.#listening !== undefined) offAbort(this.#listening);
+    this.#timer?.abort();
+  }
+
+  #startTimer(timeoutMs: number): void {
+    const exec = this.#exec;
+    this.#timer = new AbortController();
+    exec.host.clock.sleepUntil(exec.now() + timeoutMs, this.#timer.signal).then(
+      () =>
+        this.#stop(
+          new TimeoutError(
+            `Task run '${this.taskRunName}' exceeded its timeout of ${formatMillis(timeoutMs)}`,
+          ),
+          true,
+        ),
+      () => {},
+    );
   }
 
   /** Where console lines go while a `logPrints` task runs: its log, at their level. */
