@@ -6,8 +6,9 @@
  * a scenario and its baseline see the same machine state), and reports per scenario the median
  * and minimum time, steps per second, the overhead per step against its baseline measured in
  * the same run, and the ratio to that baseline. A full GC runs before each timed sample, outside
- * the timing, when the runtime allows it. Speed is measured, never asserted: the exit code says
- * only whether every scenario computed the right result.
+ * the timing, when the runtime allows it. Then, with a GC, it measures the heap a run in
+ * progress holds per step. Speed is measured, never asserted: the exit code says only whether
+ * every scenario computed the right result.
  *
  * Options: `--steps 10000`, `--reps 5`, `--warmup 1`, `--concurrency 100`,
  * `--out bench/results/latest.json` (under Deno the default is `latest-deno.json`).
@@ -21,7 +22,7 @@ import { dirname, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { median } from "./stats.ts";
-import { type Scenario, scenarios } from "./steps.bench.ts";
+import { heldBytesPerStep, type Scenario, scenarios } from "./steps.bench.ts";
 
 /** The per-step overhead the runtime aims to stay under, in microseconds. */
 const GOAL_US_PER_STEP = 5;
@@ -163,6 +164,19 @@ async function main(): Promise<void> {
 
   console.log(markdownTable(rows));
 
+  // Memory held per step by a run in progress: deterministic, unlike the times above.
+  let heldPerStep: number | null = null;
+  if (gc !== undefined) {
+    const held: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      held.push(await heldBytesPerStep(steps, gc, () => process.memoryUsage().heapUsed));
+    }
+    heldPerStep = median(held);
+    console.log(
+      `\nHeap held per step while a ${steps}-step flow runs (InMemoryJournal): ${Math.round(heldPerStep)} bytes`,
+    );
+  }
+
   const main = rows.find((row) => row.name === "weir flow, InMemoryJournal");
   const overhead = main?.overheadUsPerStep ?? null;
   const met = overhead !== null && overhead < GOAL_US_PER_STEP;
@@ -182,6 +196,7 @@ async function main(): Promise<void> {
     warmup,
     concurrency,
     gcBetweenSamples: gc !== undefined,
+    heldBytesPerStep: heldPerStep,
     goal: { overheadUsPerStep: GOAL_US_PER_STEP, scenario: main?.name ?? null, met },
     scenarios: rows,
   };

@@ -36,6 +36,43 @@ export const fanOut = flow(
   },
 );
 
+/**
+ * Heap held per step while a run is in progress: a flow of `n` steps measures, in a last task,
+ * the heap in use after full collections against the heap before the run. This is what a
+ * long run keeps in memory (its journal and its record), whatever the machine's speed.
+ *
+ * @example
+ * ```ts
+ * await heldBytesPerStep(10_000, gc, () => process.memoryUsage().heapUsed); // ≈ 570
+ * ```
+ */
+export async function heldBytesPerStep(
+  n: number,
+  gc: () => void,
+  heapUsed: () => number,
+): Promise<number> {
+  let before = 0;
+  let held = 0;
+  const probe = task({ name: "probe" }, () => {
+    gc();
+    gc();
+    held = heapUsed() - before;
+    return 0;
+  });
+  const probed = flow({ name: "bench-held" }, async function* (params: { n: number }) {
+    let x = 0;
+    for (let i = 0; i < params.n; i++) x = yield* inc(x);
+    yield* probe();
+    return x;
+  });
+  gc();
+  gc();
+  before = heapUsed();
+  const x = await probed.run({ n }, { journal: new InMemoryJournal(), console: false });
+  check("held memory", x, n);
+  return held / n;
+}
+
 /** One benchmark scenario: `run` does `steps` calls of {@link incFn} and checks the result. */
 export interface Scenario {
   readonly name: string;
