@@ -2,8 +2,8 @@
  * The fast path for plain tasks, the common case: no cache, no timeout, no retries, no
  * persisted result and no `logPrints`, on a step the journal has not seen. Such a run is one
  * attempt that journals `step.started`, calls the function and journals its end, exactly as
- * `runTask` would, in one small async function: no cache or retry bookkeeping, no logger
- * object, and one promise to race the function against the step's signal instead of three.
+ * `runTask` would (`plain_task.test.ts` compares them), in one small async function: no cache
+ * or retry bookkeeping, and no logger object unless a line other than "Finished" is written.
  *
  * @module
  */
@@ -21,8 +21,6 @@ import { TaskAttempt } from "./invoke_task.ts";
 import { cancelled, fail, inputsOf, started, toError } from "./task_run_entries.ts";
 
 type TaskSpec = Extract<StepSpec, { type: "task" }>;
-
-const _NO_TAGS: readonly string[] = Object.freeze([]);
 
 /**
  * Whether a task can take the fast path: none of the options that need `runTask`'s
