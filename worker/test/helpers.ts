@@ -184,3 +184,12 @@ export function useFakeTime(): { advance(ms: number): number; set(at: number): v
 export function states(history: readonly { type: string; name: string }[]): string[] {
   return history.map((s) => `${s.type}/${s.name}`);
 }
+
+/** The step of a run with this run name (throws with the names there are when it has none). */
+export function stepNamed(run: Run, runName: string): Run["steps"][number] {
+  const found = run.steps.find((s) => s.runName === runName);
+  if (found === undefined) {
+    throw new Error(`No step ${runName} in ${run.steps.map((s) => s.runName).join(", ")}`);
+  }
+  return found;
+}
