@@ -21,6 +21,7 @@ import {
   runCreation,
   systemClock,
 } from "../runtime/mod.ts";
+import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
 import { LiveFeed } from "./live_feed.ts";
 import type { FlowRegistry } from "./registry.ts";
@@ -31,7 +32,7 @@ import { D1CacheStore } from "./storage/d1_cache.ts";
 import { R2ResultStore } from "./storage/r2_results.ts";
 import { RunMeta } from "./storage/run_meta.ts";
 import { SqlJournal } from "./storage/sql_journal.ts";
-import { SqlLogSink, type StoredLog } from "./storage/sql_logs.ts";
+import { SqlLogSink } from "./storage/sql_logs.ts";
 import { durableSubflows } from "./subflows.ts";
 
 /** What creating a run needs. Parameters must already be valid for the flow. */
@@ -170,7 +171,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   }
 
   /** Log lines after a cursor. */
-  logs(options: { after?: number; minLevel?: LogLevelName; limit?: number }): StoredLog[] {
+  logs(options: { after?: number; minLevel?: LogLevelName; limit?: number }): LogLine[] {
     return this.#meta.initialized ? this.#logs.read(options) : [];
   }
 

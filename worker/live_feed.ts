@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { LiveMessage } from "./api/run_json.ts";
+
 /**
  * The sockets of one run object. The object forwards its WebSocket handlers here.
  *
@@ -30,7 +32,7 @@ export class LiveFeed {
   }
 
   /** Accepts a WebSocket upgrade and sends it `first`; answers 426 to any other request. */
-  accept(request: Request, first: () => unknown): Response {
+  accept(request: Request, first: () => LiveMessage): Response {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return Response.json(
         { error: { code: "bad_request", message: "This endpoint takes a WebSocket upgrade" } },
@@ -45,7 +47,7 @@ export class LiveFeed {
   }
 
   /** Sends a message to every socket. */
-  send(message: unknown): void {
+  send(message: LiveMessage): void {
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
     const text = JSON.stringify(message);

@@ -7,10 +7,10 @@
  */
 
 import type { LogLevelName } from "../runtime/mod.ts";
+import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
 import type { ChildStatus, CreateRunRequest, FlowRunObject, RunChange } from "./flow_run.ts";
 import type { GraphEdge, GraphNode, RunDetail } from "./run_detail.ts";
-import type { StoredLog } from "./storage/sql_logs.ts";
 
 /** What a caller can ask of a run's Durable Object. */
 export interface FlowRunRpc {
@@ -19,7 +19,7 @@ export interface FlowRunRpc {
   childStatus(): Promise<ChildStatus>;
   view(): Promise<RunDetail | undefined>;
   graph(): Promise<{ nodes: GraphNode[]; edges: GraphEdge[] } | undefined>;
-  logs(options: { after?: number; minLevel?: LogLevelName; limit?: number }): Promise<StoredLog[]>;
+  logs(options: { after?: number; minLevel?: LogLevelName; limit?: number }): Promise<LogLine[]>;
   cancel(reason: string): Promise<RunChange>;
   retry(): Promise<RunChange>;
   sendEvent(name: string, payload: unknown): Promise<RunChange>;

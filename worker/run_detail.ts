@@ -6,56 +6,11 @@
  * @module
  */
 
-import {
-  isFinal,
-  type JournalEntry,
-  type ResultRef,
-  type SerializedError,
-  type State,
-  type StepKind,
-  serializeError,
-  viewOf,
-} from "../runtime/mod.ts";
+import { isFinal, type JournalEntry, serializeError, viewOf } from "../runtime/mod.ts";
+import type { GraphEdge, RunDetail, RunGraph, StepDetail } from "./api/run_json.ts";
 import type { RunSummary } from "./storage/outbox.ts";
 
-/** A step of a run, as JSON. */
-export interface StepDetail {
-  readonly id: string;
-  readonly kind: StepKind;
-  readonly name: string;
-  readonly runName: string;
-  readonly state: State;
-  readonly stateHistory: readonly State[];
-  readonly attempts: number;
-  readonly startedAt: number;
-  readonly endedAt: number | null;
-  readonly cached: boolean;
-  readonly childRunId: string | null;
-  readonly parentStepId: string | null;
-  readonly inputs: readonly string[];
-  readonly tags: readonly string[];
-  readonly error: SerializedError | null;
-}
-
-/** A run, as JSON. */
-export interface RunDetail {
-  readonly id: string;
-  readonly flowName: string;
-  readonly name: string;
-  readonly parentRunId: string | null;
-  readonly parentStepId: string | null;
-  readonly tags: readonly string[];
-  readonly parameters: unknown;
-  readonly state: State | null;
-  readonly stateHistory: readonly State[];
-  readonly retries: number;
-  readonly result: unknown;
-  readonly resultRef: ResultRef | null;
-  readonly error: SerializedError | null;
-  readonly taskRuns: readonly StepDetail[];
-  readonly subflowRuns: readonly StepDetail[];
-  readonly steps: readonly StepDetail[];
-}
+export type { GraphEdge, GraphNode, RunDetail, RunGraph, StepDetail } from "./api/run_json.ts";
 
 /**
  * Builds a run's detail from its journal.
@@ -165,24 +120,6 @@ export function foldSummary(
   return draft;
 }
 
-/** A node of the run graph. */
-export interface GraphNode {
-  readonly id: string;
-  readonly kind: StepKind;
-  readonly label: string;
-  readonly state: State;
-  readonly startedAt: number;
-  readonly endedAt: number | null;
-  readonly childRunId: string | null;
-}
-
-/** An edge of the run graph: data flowing from one step to another, or a group to its member. */
-export interface GraphEdge {
-  readonly from: string;
-  readonly to: string;
-  readonly kind: "data" | "contains";
-}
-
 /**
  * The run graph: steps as nodes; edges where one step's result was passed to another, and
  * from each group to its members.
@@ -192,7 +129,7 @@ export interface GraphEdge {
  * const { nodes, edges } = runGraph(runDetail(entries));
  * ```
  */
-export function runGraph(detail: RunDetail): { nodes: GraphNode[]; edges: GraphEdge[] } {
+export function runGraph(detail: RunDetail): RunGraph {
   const nodes = detail.steps.map((step) => ({
     id: step.id,
     kind: step.kind,

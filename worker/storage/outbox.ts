@@ -61,11 +61,6 @@ export class Outbox {
     );
   }
 
-  /** Messages not yet delivered. */
-  pending(): number {
-    return this.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
-  }
-
   /**
    * Delivers every due message in order; failures are kept with a later attempt time.
    * Resolves to the earliest time a kept message is due, if any.

@@ -85,14 +85,6 @@ export class SqlJournal implements Journal {
     if (this.#pending.length > 0) this.#store(this.#takePending());
   }
 
-  /** How many entries a run has. */
-  length(runId: string): number {
-    this.flush();
-    return this.storage.sql
-      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM journal WHERE run_id = ?", runId)
-      .one().n;
-  }
-
   /** The pending starts as batches of consecutive entries of one run, in order. */
   #takePending(): Batch[] {
     const pending = this.#pending;

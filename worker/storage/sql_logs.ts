@@ -8,12 +8,7 @@
 
 import type { LogLevelName, LogRecord, LogSink } from "../../runtime/mod.ts";
 import { LogLevel } from "../../runtime/mod.ts";
-
-/** A stored log line with its cursor. */
-export interface StoredLog extends LogRecord {
-  /** Pass as `after` to read the lines that follow. */
-  readonly cursor: number;
-}
+import type { LogLine } from "../api/run_json.ts";
 
 /**
  * A {@link LogSink} in the object's SQLite database.
@@ -60,7 +55,7 @@ export class SqlLogSink implements LogSink {
   }
 
   /** Lines after a cursor, at or above a level, oldest first. */
-  read(options: { after?: number; minLevel?: LogLevelName; limit?: number } = {}): StoredLog[] {
+  read(options: { after?: number; minLevel?: LogLevelName; limit?: number } = {}): LogLine[] {
     const min = LogLevel[options.minLevel ?? "DEBUG"];
     const levels = (Object.keys(LogLevel) as LogLevelName[]).filter((l) => LogLevel[l] >= min);
     const rows = this.storage.sql

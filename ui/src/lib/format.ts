@@ -5,6 +5,9 @@
  * @module
  */
 
+// The runtime's states module has no imports and no platform code: the UI bundles it, so the
+// list of types and which are final cannot drift from the engine's.
+import { FINAL_STATE_TYPES, StateType as StateTypes } from "../../../runtime/states.ts";
 import type { StateType } from "../api/types.ts";
 
 /**
@@ -91,21 +94,8 @@ export function formatRelative(epochMs: number, now: number): string {
   return delta >= 0 ? `${n}${unit} ago` : `in ${n}${unit}`;
 }
 
-/** The nine state types, in the order Prefect's filters list them. */
-export const STATE_TYPES: readonly StateType[] = [
-  "SCHEDULED",
-  "PENDING",
-  "RUNNING",
-  "PAUSED",
-  "CANCELLING",
-  "COMPLETED",
-  "FAILED",
-  "CANCELLED",
-  "CRASHED",
-];
-
-/** Final state types: nothing more happens unless the run is retried. */
-const FINAL: ReadonlySet<string> = new Set(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
+/** The nine state types, in the order Prefect's filters list them (the runtime's order). */
+export const STATE_TYPES: readonly StateType[] = Object.values(StateTypes);
 
 /**
  * Whether a state type is final.
@@ -116,7 +106,7 @@ const FINAL: ReadonlySet<string> = new Set(["COMPLETED", "FAILED", "CANCELLED", 
  * ```
  */
 export function isFinalType(type: string | null | undefined): boolean {
-  return type !== null && type !== undefined && FINAL.has(type);
+  return type !== null && type !== undefined && FINAL_STATE_TYPES.has(type as StateType);
 }
 
 /**
