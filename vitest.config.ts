@@ -18,7 +18,12 @@ export default defineConfig({
       main: "./worker/test/test_app.ts",
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: await readD1Migrations("./worker/migrations") },
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations("./worker/migrations"),
+          // Runs start from their alarm, so tests drive them step by step; start_inline.test.ts
+          // covers the default (a due run starts inside its create call) with an env override.
+          WEIR_START_RUNS: "alarm",
+        },
       },
     })),
   ],

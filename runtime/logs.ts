@@ -45,6 +45,13 @@ export interface LogRecord {
 export interface LogSink {
   write(record: LogRecord): void;
   flush?(): Promise<void> | void;
+  /**
+   * True when this sink's reader renders the engine's own state-change lines from the run's
+   * journal (`engineLine`), as the Worker does when logs are read: the engine then does not
+   * write them here, so a task step that logs nothing writes no line. Every other line is
+   * written as usual.
+   */
+  readonly rendersEngineLines?: boolean;
 }
 
 /**

@@ -40,6 +40,7 @@ export {
 } from "./console_capture.ts";
 export type { FlowContext, TaskContext } from "./context.ts";
 export { type Duration, formatMillis, toMillis } from "./duration.ts";
+export { EngineLines, engineLine } from "./engine/engine_lines.ts";
 export { type ExecutionReport, RunLifecycle } from "./engine/executor.ts";
 export {
   type ChildRunOutcome,

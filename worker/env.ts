@@ -16,6 +16,14 @@ export interface WeirEnv {
   readonly RESULTS: R2Bucket;
   /** When set, every /api route requires `Authorization: Bearer <token>`. */
   readonly WEIR_API_TOKEN?: string;
+  /**
+   * How a run that is due when created starts: `inline` (the default) starts it inside the
+   * create call, which answers once it has finished or after a few milliseconds; `alarm`
+   * leaves it to the run's alarm, so each step can be driven by hand (the Worker tests do).
+   */
+  readonly WEIR_START_RUNS?: string;
+  /** How many milliseconds an inline start waits for the run before answering (default 20). */
+  readonly WEIR_START_WAIT_MS?: string;
   /** Results whose JSON is larger than this many bytes go to R2 (default 131072). */
   readonly WEIR_RESULT_INLINE_LIMIT?: string;
 }

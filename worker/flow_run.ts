@@ -21,6 +21,7 @@ import {
   runCreation,
   systemClock,
 } from "../runtime/mod.ts";
+import { MAX_TIME_MS } from "./api/limits.ts";
 import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
 import { LiveFeed } from "./live_feed.ts";
@@ -30,7 +31,9 @@ import { type RunDetail, runDetail, runGraph } from "./run_detail.ts";
 import { RunOutbox } from "./run_outbox.ts";
 import { D1CacheStore } from "./storage/d1_cache.ts";
 import { R2ResultStore } from "./storage/r2_results.ts";
+import { RunLogs } from "./storage/run_logs.ts";
 import { RunMeta } from "./storage/run_meta.ts";
+import { RunSequence } from "./storage/run_sequence.ts";
 import { SqlJournal } from "./storage/sql_journal.ts";
 import { SqlLogSink } from "./storage/sql_logs.ts";
 import { durableSubflows } from "./subflows.ts";
@@ -47,6 +50,46 @@ export interface CreateRunRequest {
   readonly deploymentId?: string;
   readonly parentRunId?: string;
   readonly parentStepId?: string;
+  /** How the run starts if it is due now (see `WEIR_START_RUNS`); children inherit it. */
+  readonly start?: StartMode;
+  /** How long an inline start waits before answering (default {@link START_WAIT_MS}). */
+  readonly startWaitMs?: number;
+}
+
+/** How a run that is due when created starts: in the create call, or by its alarm. */
+export type StartMode = "inline" | "alarm";
+
+/**
+ * The start mode an environment asks for.
+ *
+ * @example
+ * ```ts
+ * stub.create({ ...request, start: startModeOf(env) });
+ * ```
+ */
+export function startModeOf(env: { readonly WEIR_START_RUNS?: string }): StartMode {
+  return env.WEIR_START_RUNS === "alarm" ? "alarm" : "inline";
+}
+
+/**
+ * The start options an environment asks for: `WEIR_START_RUNS` and `WEIR_START_WAIT_MS`.
+ *
+ * @example
+ * ```ts
+ * stub.create({ ...request, ...startOptionsOf(env) });
+ * ```
+ */
+export function startOptionsOf(env: {
+  readonly WEIR_START_RUNS?: string;
+  readonly WEIR_START_WAIT_MS?: string;
+}): { start: StartMode; startWaitMs?: number } {
+  const wait = Number(env.WEIR_START_WAIT_MS);
+  return {
+    start: startModeOf(env),
+    ...(env.WEIR_START_WAIT_MS !== undefined && Number.isFinite(wait) && wait >= 0
+      ? { startWaitMs: wait }
+      : {}),
+  };
 }
 
 /** A run's outcome, as a parent run needs it. */
@@ -60,8 +103,19 @@ export type RunChange =
 /** The wake time of a run that waits for nothing but a request (an event, a child, a retry). */
 const NEVER = Number.MAX_SAFE_INTEGER;
 
-/** While a run executes, the alarm is set this far ahead, so a crash mid-run is resumed. */
-const WATCHDOG_MS = 60_000;
+/**
+ * While a run executes, the alarm is set this far ahead, so a run whose object dies mid-run
+ * (a crash, an eviction, a restart) resumes from its journal this long after at most. While
+ * it lives, each firing only pushes the watchdog on: one alarm per this much execution time.
+ */
+export const WATCHDOG_MS = 4_000;
+
+/** How long creating a run due now waits for it to finish or suspend before answering. */
+export const START_WAIT_MS = 20;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /**
  * The flow-run Durable Object. Subclassed by `createWeirWorker` with the app's flows.
@@ -76,20 +130,37 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   protected abstract readonly registry: FlowRegistry;
   readonly #journal: SqlJournal;
   readonly #logs: SqlLogSink;
+  /** Stored lines and the engine's lines rendered from the journal, as they are read. */
+  readonly #lines: RunLogs;
   readonly #outbox: RunOutbox;
   readonly #meta: RunMeta;
   #live: RunLifecycle | undefined;
   #driving: Promise<void> | undefined;
   #again = false;
+  /** How long an inline start waits; children started by this instance's run wait as long. */
+  #startWaitMs = START_WAIT_MS;
+  /** The alarm as this instance last set it; `undefined` when unknown (after a wake). */
+  #alarmAt: number | undefined;
   readonly #feed: LiveFeed;
 
   constructor(ctx: DurableObjectState, env: WeirEnv) {
     super(ctx, env);
     this.#meta = new RunMeta(ctx.storage);
-    this.#journal = new SqlJournal(ctx.storage, (runId, entries) => this.#onAppend(runId, entries));
-    this.#logs = new SqlLogSink(ctx.storage, (record, cursor) => {
-      if (this.#feed.watched) this.#feed.send({ type: "log", log: { ...record, cursor } });
-    });
+    // One sequence numbers journal rows and log lines: a line's cursor orders it among both.
+    const sequence = new RunSequence(ctx.storage);
+    this.#journal = new SqlJournal(
+      ctx.storage,
+      (runId, entries, firstSeq) => this.#onAppend(runId, entries, firstSeq),
+      sequence,
+    );
+    this.#logs = new SqlLogSink(
+      ctx.storage,
+      (record, cursor) => {
+        if (this.#feed.watched) this.#feed.send({ type: "log", log: { ...record, cursor } });
+      },
+      sequence,
+    );
+    this.#lines = new RunLogs(this.#journal, this.#logs, this.#meta);
     this.#outbox = new RunOutbox(ctx.storage, env, this.#journal, this.#meta);
     this.#feed = new LiveFeed(ctx);
   }
@@ -104,6 +175,11 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     const flow = this.registry.get(request.flowName);
     if (flow === undefined) throw new Error(`Unknown flow '${request.flowName}'`);
     const now = Date.now();
+    if (request.scheduledAt !== undefined && !(request.scheduledAt < MAX_TIME_MS)) {
+      throw new RangeError(
+        `scheduledAt ${request.scheduledAt} is past ${new Date(MAX_TIME_MS).toISOString()}, the latest a run can be scheduled`,
+      );
+    }
     const creation = runCreation(
       flow,
       request.runId,
@@ -117,10 +193,18 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
       },
       now,
     );
+    const startAt = Math.max(now, request.scheduledAt ?? now);
+    const startNow = startAt <= now && request.start !== "alarm";
+    // The alarm is set before the rows are written and with no await in between, so both are
+    // committed together: a run is never stored without the alarm that starts or watches it.
+    // A run due now starts below; its alarm is the watchdog that resumes it after a crash.
+    const alarm = this.#setAlarm(startNow ? now + WATCHDOG_MS : startAt);
     try {
       this.ctx.storage.transactionSync(() => {
         this.#meta.set("run_id", request.runId);
         this.#meta.set("flow_name", request.flowName);
+        this.#meta.set("wake_at", String(startAt));
+        if (request.start === "alarm") this.#meta.set("start_mode", "alarm");
         if (request.idempotencyKey !== undefined)
           this.#meta.set("idempotency_key", request.idempotencyKey);
         if (request.deploymentId !== undefined)
@@ -134,7 +218,19 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
       this.#outbox.forget();
       throw error;
     }
-    await this.#arm(Math.max(now, request.scheduledAt ?? now));
+    await alarm;
+    if (startNow) {
+      // Started here rather than by the alarm: one event less per run, and a short run has
+      // finished before this call answers, so its index row is written once, final.
+      // A failure here is retried by the watchdog alarm, like one in an alarm-driven execution.
+      const execution = this.#executeAndFlush(request.runId).catch((error: unknown) => {
+        console.error(`weir: run ${request.runId} failed to execute; the alarm retries`, error);
+      });
+      if (request.startWaitMs !== undefined) this.#startWaitMs = request.startWaitMs;
+      await Promise.race([execution, delay(this.#startWaitMs)]);
+    }
+    // Read-your-writes: the run is in the index before its creation is acknowledged.
+    await this.#deliverIndex();
     return { created: true, run: this.#detail() };
   }
 
@@ -172,7 +268,8 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
 
   /** Log lines after a cursor. */
   logs(options: { after?: number; minLevel?: LogLevelName; limit?: number }): LogLine[] {
-    return this.#meta.initialized ? this.#logs.read(options) : [];
+    if (!this.#meta.initialized) return [];
+    return this.#lines.read(this.#meta.get("run_id") ?? "", options);
   }
 
   /** Requests cancellation; running tasks' signals abort; child runs are cancelled too. */
@@ -257,12 +354,45 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
   // ——— Alarm and execution ———
 
   override async alarm(): Promise<void> {
+    this.#alarmAt = undefined;
     const runId = this.#meta.get("run_id");
     if (runId === undefined) return;
+    if (this.#driving !== undefined) {
+      // The watchdog of a run that is executing right here: the run is alive, so only push
+      // the watchdog on. This is its heartbeat (one alarm per WATCHDOG_MS of execution).
+      await this.#setAlarm(Date.now() + WATCHDOG_MS);
+      return;
+    }
     // wake_at says whether the run is due; a finished run's is "never" (see #executeOnce).
     const wakeAt = Number(this.#meta.get("wake_at") ?? "0");
     if (wakeAt <= Date.now()) await this.#drive(runId);
     await this.#flushAndRearm();
+  }
+
+  /** Executes the run (as the alarm would), then delivers what it owes and re-arms. */
+  async #executeAndFlush(runId: string): Promise<void> {
+    try {
+      await this.#drive(runId);
+    } finally {
+      await this.#flushAndRearm();
+    }
+  }
+
+  /** Delivers the outbox now, and makes sure the alarm retries what could not be delivered. */
+  async #deliverIndex(): Promise<void> {
+    const { retryAt } = await this.#outbox.deliver(Date.now());
+    if (retryAt === undefined) return;
+    const current = this.#alarmAt ?? (await this.ctx.storage.getAlarm());
+    if (current === null || current > retryAt) await this.#setAlarm(retryAt);
+  }
+
+  /** Sets the alarm, remembering it so that unchanged re-arms cost nothing. */
+  #setAlarm(at: number): Promise<void> {
+    // Alarms stop in 2189; a run that sleeps longer is woken in 2100, finds itself not due
+    // (wake_at holds the real time) and sleeps on.
+    const clamped = Math.min(at, MAX_TIME_MS);
+    this.#alarmAt = clamped;
+    return this.ctx.storage.setAlarm(clamped);
   }
 
   /** Runs the executor until the run finishes or suspends; one execution at a time. */
@@ -299,9 +429,11 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
       this.#meta.set("wake_at", String(NEVER));
       return;
     }
-    // If this object dies mid-run, the watchdog alarm resumes the run from its journal.
-    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-    this.#meta.set("wake_at", String(Date.now() + WATCHDOG_MS));
+    // If this object dies mid-run, the watchdog alarm resumes the run from its journal. An
+    // alarm already set within the watchdog's reach (by create, or the last execution) does.
+    const watchdog = Date.now() + WATCHDOG_MS;
+    if (this.#alarmAt === undefined || this.#alarmAt > watchdog) await this.#setAlarm(watchdog);
+    this.#meta.set("wake_at", String(watchdog));
     const limit = Number(this.env.WEIR_RESULT_INLINE_LIMIT ?? "131072");
     const host = resolveHost(
       {
@@ -314,7 +446,10 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
         mode: "suspend",
         resultInlineLimit: Number.isFinite(limit) ? limit : 131072,
       },
-      durableSubflows(this.env),
+      durableSubflows(this.env, {
+        start: this.#meta.get("start_mode") === "alarm" ? "alarm" : "inline",
+        startWaitMs: this.#startWaitMs,
+      }),
     );
     const lifecycle = new RunLifecycle(flow, host, runId, undefined);
     this.#live = lifecycle;
@@ -337,10 +472,13 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     const { retryAt } = await this.#outbox.deliver(Date.now());
     const wakeAt = Number(this.#meta.get("wake_at") ?? String(NEVER));
     const candidates = [retryAt, wakeAt].filter((t): t is number => t !== undefined && t < NEVER);
-    if (candidates.length === 0) await this.ctx.storage.deleteAlarm();
+    if (candidates.length === 0) {
+      this.#alarmAt = undefined;
+      await this.ctx.storage.deleteAlarm();
+    }
     // An outbox row added during the flush is due at 0 ("now"); alarms must be in the future
     // or now, never at epoch 0.
-    else await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...candidates)));
+    else await this.#setAlarm(Math.max(Date.now(), Math.min(...candidates)));
   }
 
   /** Makes the run due at `at` and arms the alarm no later than that. */
@@ -349,14 +487,25 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     if (this.#driving !== undefined) this.#again = true;
     this.#meta.set("wake_at", String(at));
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (current === null || current > at) await this.#setAlarm(at);
   }
 
   // ——— Journal side effects: outbox and live feed ———
 
-  #onAppend(runId: string, entries: readonly JournalEntry[]): void {
-    if (this.#feed.watched) this.#feed.send({ type: "journal", runId, entries });
-    this.#outbox.noteAppended(runId, entries);
+  #onAppend(runId: string, entries: readonly JournalEntry[], firstSeq: number): void {
+    if (this.#feed.watched) {
+      this.#feed.send({ type: "journal", runId, entries });
+      // The engine's lines for these entries, which are rendered rather than stored.
+      for (const log of this.#lines.appended(runId, entries, firstSeq)) {
+        this.#feed.send({ type: "log", log });
+      }
+    } else {
+      this.#lines.unwatched();
+    }
+    // While the run executes, its index row follows within DELIVER_WITHIN_MS.
+    if (this.#outbox.noteAppended(runId, entries) && this.#driving !== undefined) {
+      this.#outbox.deliverSoon();
+    }
   }
 
   // ——— Live feed (WebSocket, hibernation API) ———

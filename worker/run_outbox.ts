@@ -11,9 +11,13 @@ import type { JournalEntry } from "../runtime/mod.ts";
 import type { WeirEnv } from "./env.ts";
 import { runObject } from "./rpc.ts";
 import { foldSummary, type RunSummaryDraft } from "./run_detail.ts";
-import { Outbox, type OutboxMessage, upsertRunSummary } from "./storage/outbox.ts";
+import { writeRunSummary } from "./storage/index_writer.ts";
+import { Outbox, type OutboxMessage } from "./storage/outbox.ts";
 import type { RunMeta } from "./storage/run_meta.ts";
 import type { SqlJournal } from "./storage/sql_journal.ts";
+
+/** How far the index may lag behind a run while it executes. */
+export const DELIVER_WITHIN_MS = 500;
 
 /**
  * The run object's outbox, fed by its journal's appends.
@@ -27,6 +31,8 @@ import type { SqlJournal } from "./storage/sql_journal.ts";
  */
 export class RunOutbox {
   readonly #outbox: Outbox;
+  #delivering: Promise<void> = Promise.resolve();
+  #timer: ReturnType<typeof setTimeout> | undefined;
   /** The run's index row as of the last append, kept up to date from appended entries. */
   #summary: RunSummaryDraft | undefined;
 
@@ -39,8 +45,11 @@ export class RunOutbox {
     this.#outbox = new Outbox(storage);
   }
 
-  /** Queues what an append owes: an index update on a state change, a parent's wake-up. */
-  noteAppended(runId: string, entries: readonly JournalEntry[]): void {
+  /**
+   * Queues what an append owes: an index update on a state change, a parent's wake-up.
+   * Returns whether it queued an index update.
+   */
+  noteAppended(runId: string, entries: readonly JournalEntry[]): boolean {
     let changed = false;
     let finished = false;
     for (const entry of entries) {
@@ -58,7 +67,7 @@ export class RunOutbox {
       });
     }
     this.#summary = summary;
-    if (!changed || summary === undefined) return;
+    if (!changed || summary === undefined) return false;
     this.#outbox.enqueue({ kind: "index", summary });
     if (finished && summary.parentRunId !== null) {
       this.#outbox.enqueue({
@@ -67,11 +76,38 @@ export class RunOutbox {
         childRunId: runId,
       });
     }
+    return true;
   }
 
-  /** Delivers what is due; resolves to when the earliest kept message is due, if any. */
+  /**
+   * Delivers what is due; resolves to when the earliest kept message is due, if any.
+   * Deliveries run one at a time, so two callers never send the same row twice.
+   */
   deliver(now: number): Promise<{ retryAt?: number }> {
-    return this.#outbox.flush(now, (message) => this.#send(message));
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const run = this.#delivering.then(() => this.#outbox.flush(now, (m) => this.#send(m)));
+    this.#delivering = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /**
+   * Delivers within {@link DELIVER_WITHIN_MS} unless a delivery comes first: while a run
+   * executes, its index row follows its state changes at most this far behind, whatever the
+   * number of changes in between (they coalesce into the newest row).
+   */
+  deliverSoon(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      // A failure stays in the outbox with a retry time; the object's alarm picks it up.
+      this.deliver(Date.now()).catch(() => {});
+    }, DELIVER_WITHIN_MS);
   }
 
   /** Drops the summary kept in memory (after a rolled-back transaction appended entries). */
@@ -80,7 +116,7 @@ export class RunOutbox {
   }
 
   async #send(message: OutboxMessage): Promise<void> {
-    if (message.kind === "index") return upsertRunSummary(this.env.DB, message.summary);
+    if (message.kind === "index") return writeRunSummary(this.env.DB, message.summary);
     const parent = runObject(this.env, message.parentRunId);
     await parent.childFinished(message.childRunId);
   }

@@ -8,17 +8,23 @@
 
 import type { SubflowRunner } from "../runtime/mod.ts";
 import type { WeirEnv } from "./env.ts";
+import type { StartMode } from "./flow_run.ts";
 import { runObject } from "./rpc.ts";
 
 /**
- * A {@link SubflowRunner} that runs each child in its own flow-run object.
+ * A {@link SubflowRunner} that runs each child in its own flow-run object. A child due now
+ * starts inside the parent's call (`inline`), so a short child has finished when the call
+ * answers and the parent goes on without suspending.
  *
  * @example
  * ```ts
- * resolveHost({ mode: "suspend", ... }, durableSubflows(env));
+ * resolveHost({ mode: "suspend", ... }, durableSubflows(env, { start: "inline", startWaitMs: 20 }));
  * ```
  */
-export function durableSubflows(env: WeirEnv): SubflowRunner {
+export function durableSubflows(
+  env: WeirEnv,
+  options: { readonly start: StartMode; readonly startWaitMs: number },
+): SubflowRunner {
   return {
     async run(request) {
       const child = runObject(env, request.runId);
@@ -28,6 +34,8 @@ export function durableSubflows(env: WeirEnv): SubflowRunner {
         params: request.params,
         parentRunId: request.parentRunId,
         parentStepId: request.parentStepId,
+        start: options.start,
+        startWaitMs: options.startWaitMs,
         ...(request.name === undefined ? {} : { name: request.name }),
         ...(request.tags === undefined ? {} : { tags: request.tags }),
       });

@@ -17,8 +17,8 @@
  * For the analysis, `/bench/engine/run` runs the same flow with Weir's engine alone in the
  * Worker's isolate (in-memory journal, no Durable Object), and the floor takes `alarm=1` (run
  * the steps from the object's alarm, as Weir does), `storage=weir` (store each step through
- * Weir's SqlJournal and SqlLogSink, as a run object does, without the engine) and `d1=1` (then
- * write one D1 row, as Weir's outbox does for the run index).
+ * Weir's SqlJournal, as a run object does, without the engine) and `d1=1` (then write one D1
+ * row, as Weir's outbox does for the run index).
  *
  * Routes: `GET /bench/noop`, `POST /bench/{weir,wf,floor,engine}/run?shape=seq|par&n=N`;
  * everything else is Weir's API (`/api/...`).
@@ -38,7 +38,6 @@ import type { WeirEnv } from "../../worker/env.ts";
 import type { CreateRunRequest } from "../../worker/flow_run.ts";
 import { migrate } from "../../worker/storage/schema.ts";
 import { SqlJournal } from "../../worker/storage/sql_journal.ts";
-import { SqlLogSink } from "../../worker/storage/sql_logs.ts";
 
 /** What the bench measures: N steps in sequence, or N steps in one parallel group. */
 type Shape = "seq" | "par";
@@ -165,8 +164,9 @@ interface FloorOptions {
   readonly d1?: boolean;
   /**
    * Store each step as Weir's run object does, through Weir's own storage classes: a
-   * `step.started` and a `step.completed` journal entry (SqlJournal) and the task's
-   * "Finished" log line (SqlLogSink), without the engine.
+   * `step.started` and a `step.completed` journal entry (SqlJournal, one statement), without
+   * the engine. The task's "Finished" line is rendered from the journal when logs are read,
+   * so a run object stores no log row for it either.
    */
   readonly weirStorage?: boolean;
 }
@@ -174,7 +174,7 @@ interface FloorOptions {
 /** A bare SQLite Durable Object: the trivial step, then one SQLite write, per step. */
 export class FloorObject extends DurableObject<BenchEnv> {
   #pending: { shape: Shape; n: number; resolve: (last: number) => void } | undefined;
-  #weirStorage: { journal: SqlJournal; logs: SqlLogSink } | undefined;
+  #weirStorage: SqlJournal | undefined;
 
   async run(shape: Shape, n: number, options: FloorOptions = {}): Promise<number> {
     this.ctx.storage.sql.exec(
@@ -182,10 +182,7 @@ export class FloorObject extends DurableObject<BenchEnv> {
     );
     if (options.weirStorage) {
       migrate(this.ctx.storage);
-      this.#weirStorage = {
-        journal: new SqlJournal(this.ctx.storage),
-        logs: new SqlLogSink(this.ctx.storage),
-      };
+      this.#weirStorage = new SqlJournal(this.ctx.storage);
     }
     let last: number;
     if (options.alarm) {
@@ -231,11 +228,8 @@ export class FloorObject extends DurableObject<BenchEnv> {
   }
 }
 
-/** One step stored the way Weir's run object stores a task step. */
-async function weirStep(
-  { journal, logs }: { journal: SqlJournal; logs: SqlLogSink },
-  i: number,
-): Promise<number> {
+/** One step stored the way Weir's run object stores a task step that logs nothing. */
+async function weirStep(journal: SqlJournal, i: number): Promise<number> {
   const runId = "floor";
   const stepId = String(i);
   const at = Date.now();
@@ -252,14 +246,6 @@ async function weirStep(
     },
   ]);
   const value = await trivial(i);
-  logs.write({
-    runId,
-    stepId,
-    source: `Task run 'noop-${i}'`,
-    level: "INFO",
-    message: "Finished in state Completed()",
-    timestamp: at,
-  });
   journal.append(runId, [
     { type: "step.completed", at, stepId, state: Completed(at), value: encode(value) },
   ]);

@@ -6,17 +6,24 @@
  * @module
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { readdir, readFile, readlink, writeFile } from "node:fs/promises";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import {
+  bundleForDev,
+  groupPids,
+  root,
+  signalGroup,
+  wrangler,
+  wranglerBin,
+  wranglerOk,
+} from "../../scripts/wrangler_dev.ts";
 import { request } from "./http.ts";
 
-export const root = fileURLToPath(new URL("../..", import.meta.url));
+export { root, wrangler, wranglerBin, wranglerOk };
 export const config = join(root, "bench/worker/wrangler.toml");
-export const wranglerBin = join(root, "node_modules/wrangler/bin/wrangler.js");
 
 export interface Dev {
   readonly proc: ChildProcess;
@@ -24,66 +31,21 @@ export interface Dev {
   readonly direct: string;
 }
 
-export function wrangler(
-  argv: string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): ChildProcess {
-  return spawn(process.execPath, [wranglerBin, ...argv], {
-    cwd,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-}
-
-export async function wranglerOk(argv: string[], cwd: string): Promise<void> {
-  const proc = wrangler(argv, cwd);
-  let output = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    output += d;
-  });
-  proc.stderr?.on("data", (d: Buffer) => {
-    output += d;
-  });
-  const code = await new Promise<number | null>((resolve) => proc.on("exit", resolve));
-  if (code !== 0) throw new Error(`wrangler ${argv.join(" ")} failed (${code}):\n${output}`);
-}
-
 /**
- * Bundles the bench Worker once into `dir` and writes a wrangler.toml that serves that bundle
- * as is (`no_bundle`), so `wrangler dev` does not rebuild and restart mid-benchmark when a
- * source file under runtime/ or worker/ changes. Resolves to that config's path.
+ * Bundles the bench Worker once into `dir` (see `bundleForDev`), with its D1 migrations
+ * applied to `dir/state`, so a source file edited mid-benchmark cannot restart `wrangler dev`.
+ * Resolves to the bundle's config path.
  */
-export async function prepare(dir: string): Promise<string> {
-  await wranglerOk(["deploy", "--dry-run", "--outdir", join(dir, "dist"), "-c", config], root);
-  const text = (await readFile(config, "utf8"))
-    .replace(/^main = .*$/m, 'main = "dist/bench_app.js"\nno_bundle = true')
-    .replace(
-      /^migrations_dir = .*$/m,
-      `migrations_dir = ${JSON.stringify(join(root, "worker/migrations"))}`,
-    );
-  const bundled = join(dir, "wrangler.toml");
-  await writeFile(bundled, text);
-  await wranglerOk(
-    ["d1", "migrations", "apply", "DB", "--local", "-c", bundled, "--persist-to", "state"],
-    dir,
-  );
-  return bundled;
+export function prepare(dir: string): Promise<string> {
+  return bundleForDev(config, dir);
 }
 
 /** The workerd processes in wrangler's process group (Linux /proc). */
-async function workerdPids(group: number): Promise<string[]> {
-  const pids: string[] = [];
-  for (const pid of await readdir("/proc").catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === group && stat.includes("(workerd)")) pids.push(pid);
-    } catch {
-      // The process ended meanwhile.
-    }
+async function workerdPids(group: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const pid of await groupPids(group)) {
+    const name = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "");
+    if (name.trim() === "workerd") pids.push(pid);
   }
   return pids;
 }
@@ -198,10 +160,5 @@ export async function startDev(
 }
 
 export function stop(proc: ChildProcess): void {
-  if (proc.pid === undefined || proc.exitCode !== null) return;
-  try {
-    process.kill(-proc.pid, "SIGTERM");
-  } catch {
-    // Already gone.
-  }
+  signalGroup(proc, "SIGTERM");
 }

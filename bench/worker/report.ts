@@ -29,7 +29,7 @@ export const LABEL: Record<System, string> = {
   floor: "floor (bare SQLite DO)",
   engine: "Weir's engine alone, in-memory journal, no DO",
   floorAlarm: "floor, steps run from the DO's alarm",
-  floorWeirStorage: "floor storing each step as Weir does (SqlJournal + SqlLogSink)",
+  floorWeirStorage: "floor storing each step as Weir does (SqlJournal)",
 };
 
 export interface SystemSamples {

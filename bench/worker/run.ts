@@ -14,7 +14,7 @@
  *    request, because Date.now() inside workerd advances only across I/O. Repetitions are
  *    interleaved across systems. Three more rows split Weir's cost: its engine alone (in-memory
  *    journal, no DO), the floor run from its alarm, and the floor storing each step through
- *    Weir's SqlJournal and SqlLogSink.
+ *    Weir's SqlJournal (a task step that logs nothing stores no log row).
  * 2. **Parallel steps.** 100 and 1,000 steps in one parallel group in one run, likewise.
  * 3. **Runs per second over HTTP.** A fixed number of requests, 32 in flight, against a plain
  *    route that does nothing, the floor (a 1-write run in a fresh DO, with and without one D1
@@ -481,7 +481,7 @@ export async function runWorkerBench(argv: readonly string[] = []): Promise<numb
         floorAlarm:
           "POST /bench/floor/run?alarm=1: the floor, its steps run from the object's alarm as Weir's runs are (analysis only).",
         floorWeirStorage:
-          "POST /bench/floor/run?storage=weir: the floor, each step stored through Weir's SqlJournal (step.started, step.completed) and SqlLogSink (one line), no engine (analysis only).",
+          "POST /bench/floor/run?storage=weir: the floor, each step stored through Weir's SqlJournal (step.started and step.completed in one INSERT; the engine's line is rendered when read, not stored), no engine (analysis only).",
         path: "Straight to workerd's socket for the user Worker, not through wrangler dev's proxy, except the no-op row marked proxy.",
         marginalPerStep: "(median at N = 1000 − median at N = 10) ÷ 990",
         state: "wrangler dev --persist-to a fresh directory under machine.stateDirectory",

@@ -9,17 +9,12 @@ import { decode, type Encoded, encode } from "../codec.ts";
 import { deserializeError, serializeError } from "../errors.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { JournalEntry, ResultRef } from "../journal.ts";
-import {
-  createLogger,
-  type Logger,
-  type LogLevelName,
-  type LogRecord,
-  type LogSink,
-} from "../logs.ts";
+import { createLogger, type Logger, type LogRecord, type LogSink } from "../logs.ts";
 import { seededRandom } from "../random.ts";
 import type { State } from "../states.ts";
 import type { StepHandle } from "../step.ts";
 import { Activity } from "./activity.ts";
+import { engineLine } from "./engine_lines.ts";
 import type { Host } from "./host.ts";
 import {
   applyEntry,
@@ -74,6 +69,8 @@ export class Execution {
   /** The sink and clock every logger of this execution shares. */
   readonly #buffer: LogSink = { write: (record) => this.#keep(record) };
   readonly #now = () => this.now();
+  /** Whether this execution writes the engine's lines (see `LogSink.rendersEngineLines`). */
+  readonly #writesEngineLines: boolean;
 
   constructor(
     readonly flow: AnyFlow,
@@ -87,6 +84,7 @@ export class Execution {
         ? this.abort.signal
         : AbortSignal.any([this.abort.signal, host.signal]);
     this.random = seededRandom((record.info?.seed ?? 0) + record.retries);
+    this.#writesEngineLines = host.logs.rendersEngineLines !== true;
     const runName = record.info?.name ?? runId;
     this.flowLogger = createLogger(
       this.#buffer,
@@ -112,11 +110,6 @@ export class Execution {
   /** A logger for one step's records, e.g. "Task run 'fetch-fact-0'". */
   stepLogger(stepId: string, source: string): Logger {
     return createLogger(this.#buffer, this.#now, { runId: this.runId, stepId, source });
-  }
-
-  /** Writes one of the engine's own lines for a step, with no logger object. */
-  logStep(stepId: string, source: string, level: LogLevelName, message: string): void {
-    this.#keep({ runId: this.runId, stepId, source, level, message, timestamp: this.now() });
   }
 
   #keep(record: LogRecord): void {
@@ -153,15 +146,33 @@ export class Execution {
     }
     const stored = this.host.journal.append(this.runId, entries);
     if (stored !== undefined) return this.#applyAfter(stored, entries);
-    for (const entry of entries) applyEntry(this.record, entry);
+    this.#apply(entries);
     return undefined;
+  }
+
+  /**
+   * Applies journaled entries to the record, and keeps the engine's line for each (rendered
+   * from the entry, see `engineLine`) unless the host renders them from its journal. A line
+   * joins the buffer like any other, so it reaches the sink in the order the lines were
+   * written, where a host that renders it places it too: right after its entry.
+   */
+  #apply(entries: readonly JournalEntry[]): void {
+    if (!this.#writesEngineLines) {
+      for (const entry of entries) applyEntry(this.record, entry);
+      return;
+    }
+    for (const entry of entries) {
+      const line = engineLine(this.runId, entry, this.record);
+      applyEntry(this.record, entry);
+      if (line !== undefined) this.#keep(line);
+    }
   }
 
   async #applyAfter(stored: Promise<void>, entries: readonly JournalEntry[]): Promise<void> {
     this.activity.enter();
     try {
       await stored;
-      for (const entry of entries) applyEntry(this.record, entry);
+      this.#apply(entries);
     } finally {
       this.activity.leave();
     }
@@ -172,7 +183,7 @@ export class Execution {
     try {
       await flushed;
       await this.host.journal.append(this.runId, entries);
-      for (const entry of entries) applyEntry(this.record, entry);
+      this.#apply(entries);
     } finally {
       this.activity.leave();
     }

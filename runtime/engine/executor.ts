@@ -24,7 +24,6 @@ import {
   Completed,
   Crashed,
   Failed,
-  formatState,
   Retrying,
   Running,
   type State,
@@ -32,6 +31,7 @@ import {
   TimedOut,
 } from "../states.ts";
 import { type DriveResult, drive } from "./drive.ts";
+import { EngineLines } from "./engine_lines.ts";
 import { Execution } from "./execution.ts";
 import { callHooks } from "./hooks.ts";
 import type { Host } from "./host.ts";
@@ -151,7 +151,16 @@ export class RunLifecycle {
     }
     const creation = runCreation(this.flow, this.runId, this.create, this.host.clock.now());
     await this.host.journal.append(this.runId, creation.entries);
-    for (const entry of creation.entries) applyEntry(record, entry);
+    if (this.host.logs.rendersEngineLines === true) {
+      for (const entry of creation.entries) applyEntry(record, entry);
+    } else {
+      // No execution yet to keep it: the creation's line ("Created flow run…") is written here.
+      const lines = new EngineLines(this.runId, record);
+      for (const entry of creation.entries) {
+        const line = lines.next(entry);
+        if (line !== undefined) this.host.logs.write(line);
+      }
+    }
     for (const log of creation.logs) this.host.logs.write(log);
   }
 
@@ -195,7 +204,6 @@ export class RunLifecycle {
           { type: "run.retry", at, attempt: record.retries + 1 },
           { type: "run.state", at, state: Retrying(at) },
         ]);
-        exec.engineLogger.info(`Retrying flow run (attempt ${record.retries + 1})`);
       }
       let params: unknown;
       try {
@@ -211,13 +219,8 @@ export class RunLifecycle {
         const at = exec.now();
         const state =
           record.retries > 0 && record.state?.name === "AwaitingRetry" ? Retrying(at) : Running(at);
-        const first = record.states.every((s) => s.type !== "RUNNING" && s.type !== "PAUSED");
+        // The first time, its line says "Beginning flow run" (see engine_lines.ts).
         await exec.append([{ type: "run.state", at, state }]);
-        if (first) {
-          exec.engineLogger.info(
-            `Beginning flow run '${record.info?.name}' for flow '${this.flow.flowName}'`,
-          );
-        }
       }
       const result = await this.#driveWithTimeout(exec, params, record);
       if (result.kind === "suspended") {
@@ -352,10 +355,9 @@ export class RunLifecycle {
         }
       }
     }
-    if (state.type === "COMPLETED")
-      exec.engineLogger.info(`Finished in state ${formatState(state)}`);
-    else exec.engineLogger.error(`Finished in state ${formatState(state)}`);
     await exec.append([...closing, finished, { type: "run.state", at, state }]);
+    // The lines of those entries ("Finished in state…") reach the sink before any hook's.
+    await exec.flushLogs();
     await callHooks(this.flow, this.host, record, state, error);
     await exec.flushLogs();
     return { status: "finished", state, finished };

@@ -25,7 +25,8 @@ export interface CreateRun {
 }
 
 /**
- * The journal entries and log lines that create a run: its identity (name from the flow's
+ * The journal entries that create a run, and the log lines to write after them beside the
+ * entries' own (a warning when the flow's `runName` template failed): its identity (name from the flow's
  * `runName` template or a generated two-word name, a seed for `ctx.random()`) and its first
  * state (Scheduled when `scheduledAt` is in the future, else Pending). Hosts that create runs
  * before executing them (a Durable Object answering an API call) journal these themselves.
@@ -71,15 +72,8 @@ export function runCreation(
   const scheduled = create.scheduledAt !== undefined && create.scheduledAt > at;
   if (scheduled) info.scheduledAt = create.scheduledAt;
   const state = scheduled ? Scheduled(at, { scheduledTime: create.scheduledAt }) : Pending(at);
-  const logs: LogRecord[] = [
-    {
-      runId,
-      source: "weir.engine",
-      level: "INFO",
-      message: `Created flow run '${name}' for flow '${flow.flowName}'`,
-      timestamp: at,
-    },
-  ];
+  // "Created flow run…" is the `run.created` entry's own line (see engine_lines.ts).
+  const logs: LogRecord[] = [];
   if (nameProblem !== undefined) {
     logs.push({
       runId,

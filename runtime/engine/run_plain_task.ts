@@ -64,7 +64,7 @@ export async function runPlainTask(
   const inputs = inputsOf(exec, spec.args);
   exec.activity.enter();
   try {
-    if (signal.aborted) return await stopped(exec, stepId, runName, signal);
+    if (signal.aborted) return await stopped(exec, stepId, signal);
     const startAt = exec.now();
     const starting = exec.append([
       started(stepId, task, runName, 1, Running(startAt), startAt, inputs),
@@ -109,8 +109,8 @@ function complete(
     { type: "step.completed", at, stepId, state, value: storing.value },
   ]);
   if (completing !== undefined)
-    return completing.then(() => completed(exec, stepId, runName, encoded, at, state));
-  return completed(exec, stepId, runName, encoded, at, state);
+    return completing.then(() => completed(exec, stepId, encoded, at, state));
+  return completed(exec, stepId, encoded, at, state);
 }
 
 /** {@link complete} for a result that goes to the result store first. */
@@ -130,19 +130,17 @@ async function completeAfter(
   const at = exec.now();
   const state = Completed(at);
   await exec.append([{ type: "step.completed", at, stepId, state, ref: stored.ref }]);
-  return completed(exec, stepId, runName, encoded, at, state);
+  return completed(exec, stepId, encoded, at, state);
 }
 
-/** The outcome of a journaled completion, with its log line. */
+/** The outcome of a journaled completion (its "Finished" line comes from the entry). */
 function completed(
   exec: Execution,
   stepId: string,
-  runName: string,
   encoded: Encoded,
   at: number,
   state: State,
 ): Outcome {
-  exec.logStep(stepId, `Task run '${runName}'`, "INFO", "Finished in state Completed()");
   // The decoded copy, so a first run and a replay see equal values.
   const value = decode(encoded);
   exec.noteProduced(value, stepId);
@@ -150,14 +148,8 @@ function completed(
 }
 
 /** The step was stopped before its function ran. */
-function stopped(
-  exec: Execution,
-  stepId: string,
-  runName: string,
-  signal: AbortSignal,
-): Promise<Outcome> {
-  const logger = exec.stepLogger(stepId, `Task run '${runName}'`);
-  return cancelled(exec, stepId, abortReason(signal), 1, logger);
+function stopped(exec: Execution, stepId: string, signal: AbortSignal): Promise<Outcome> {
+  return cancelled(exec, stepId, abortReason(signal), 1);
 }
 
 /** The function threw or rejected, or the step's signal aborted while it ran. */
@@ -168,14 +160,14 @@ function threw(
   signal: AbortSignal,
   thrown: unknown,
 ): Promise<Outcome> {
-  if (signal.aborted) return stopped(exec, stepId, runName, signal);
+  if (signal.aborted) return stopped(exec, stepId, signal);
   const logger = exec.stepLogger(stepId, `Task run '${runName}'`);
   const error = toError(thrown);
   const state = Failed(exec.now(), {
     message: `Task run encountered an exception ${error.name}: ${error.message}`,
   });
   logger.error(`Task run failed with exception: ${error.name}: ${error.message}`);
-  return fail(exec, stepId, error, 1, state, logger);
+  return fail(exec, stepId, error, 1, state);
 }
 
 /** The result cannot be encoded or stored: the run fails, without retries. */
@@ -190,5 +182,5 @@ function unstorable(
     { cause: error },
   );
   const state = Failed(exec.now(), { message: wrapped.message });
-  return fail(exec, stepId, wrapped, 1, state, exec.stepLogger(stepId, `Task run '${runName}'`));
+  return fail(exec, stepId, wrapped, 1, state);
 }

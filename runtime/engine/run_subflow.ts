@@ -8,7 +8,7 @@
 
 import { decode } from "../codec.ts";
 import { deserializeError } from "../errors.ts";
-import { Completed, Failed, formatState, Running } from "../states.ts";
+import { Completed, Failed, Running } from "../states.ts";
 import type { StepSpec } from "../step.ts";
 import type { Execution, Outcome } from "./execution.ts";
 import type { StepRecord } from "./run_record.ts";
@@ -74,8 +74,8 @@ export async function runSubflow(
     // The child waits on a timer or an event: so does the parent, without holding anything.
     return exec.activity.block(new Promise<never>(() => {}), signal, child.wakeAt);
   }
+  // The step's "Finished in state" line is rendered from its entry (see engine_lines.ts).
   const at = exec.now();
-  const logger = exec.stepLogger(stepId, `Subflow run '${runName}'`);
   if (child.state.type === "COMPLETED") {
     const state = Completed(at);
     const stored = child.ref === undefined ? { value: child.value ?? null } : { ref: child.ref };
@@ -85,7 +85,6 @@ export async function runSubflow(
         ? decode(child.value ?? { $weir: "undefined" })
         : await exec.loadValue(stored);
     exec.noteProduced(value, stepId);
-    logger.info(`Finished in state ${formatState(state)}`);
     return { ok: true, value, at, state };
   }
   const error =
@@ -106,6 +105,5 @@ export async function runSubflow(
       attempt: rec?.attempt ?? 1,
     },
   ]);
-  logger.error(`Finished in state ${formatState(state)}`);
   return { ok: false, error, at, state };
 }

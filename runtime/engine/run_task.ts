@@ -18,7 +18,6 @@ import {
   Cached,
   Completed,
   Failed,
-  formatState,
   Retrying,
   Running,
   TimedOut,
@@ -77,7 +76,6 @@ export async function runTask(
           started(stepId, task, runName, 1, Running(at), at, inputs),
           { type: "step.completed", at, stepId, state, value: hit.value, cacheKey },
         ]);
-        logger.info(`Finished in state ${formatState(state)}`);
         const value = exec.payloadOf({ eventId: "", name: "", payload: hit.value, at });
         exec.noteProduced(value, stepId);
         return { ok: true, value, at, state };
@@ -91,14 +89,13 @@ export async function runTask(
         try {
           await exec.activity.until(retryAt, signal);
         } catch (error) {
-          return await cancelled(exec, stepId, error, current?.attempt ?? 1, logger);
+          return await cancelled(exec, stepId, error, current?.attempt ?? 1);
         } finally {
           exec.activity.enter();
         }
       }
       const attempt = (current?.failures ?? 0) + 1;
-      if (signal.aborted)
-        return await cancelled(exec, stepId, abortReason(signal), attempt, logger);
+      if (signal.aborted) return await cancelled(exec, stepId, abortReason(signal), attempt);
       const startAt = exec.now();
       const starting = exec.append([
         started(
@@ -146,7 +143,6 @@ export async function runTask(
             wrapped,
             attempt,
             Failed(exec.now(), { message: wrapped.message }),
-            logger,
           );
         }
         const at = exec.now();
@@ -172,14 +168,13 @@ export async function runTask(
               : { expiresAt: at + toMillis(expiration, "cache expiration") }),
           });
         }
-        logger.info(`Finished in state ${formatState(state)}`);
         const value = exec.payloadOf({ eventId: "", name: "", payload: encoded, at });
         exec.noteProduced(value, stepId);
         return { ok: true, value, at, state };
       }
       const error = result.error;
       if (!result.timedOut && signal.aborted) {
-        return await cancelled(exec, stepId, abortReason(signal), attempt, logger);
+        return await cancelled(exec, stepId, abortReason(signal), attempt);
       }
       const retries = options.retries ?? 0;
       let retry = attempt <= retries && !(error instanceof NonRetryableError);
@@ -228,7 +223,7 @@ export async function runTask(
             message: `Task run encountered an exception ${error.name}: ${error.message}`,
           });
       logger.error(`Task run failed with exception: ${error.name}: ${error.message}`);
-      return await fail(exec, stepId, error, attempt, state, logger);
+      return await fail(exec, stepId, error, attempt, state);
     }
   } finally {
     exec.activity.leave();

@@ -7,8 +7,7 @@
 
 import { CancelledError, serializeError } from "../errors.ts";
 import type { JournalEntry } from "../journal.ts";
-import type { Logger } from "../logs.ts";
-import { Cancelled, Failed, formatState, type State } from "../states.ts";
+import { Cancelled, Failed, type State } from "../states.ts";
 import type { AnyTask } from "../task_types.ts";
 import type { Execution, Outcome } from "./execution.ts";
 
@@ -72,11 +71,12 @@ export function started(
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * Journals a task run's final failure and returns it as the step's outcome.
+ * Journals a task run's final failure and returns it as the step's outcome. Its "Finished in
+ * state" line is rendered from the entry (see `engine_lines.ts`).
  *
  * @example
  * ```ts
- * return fail(execution, "0", error, 1, Failed(at, { message }), logger);
+ * return fail(execution, "0", error, 1, Failed(at, { message }));
  * ```
  */
 export async function fail(
@@ -85,7 +85,6 @@ export async function fail(
   error: Error,
   attempt: number,
   state: State,
-  logger: Logger,
 ): Promise<Outcome> {
   await exec.append([
     {
@@ -97,7 +96,6 @@ export async function fail(
       attempt,
     },
   ]);
-  logger.error(`Finished in state ${formatState(state)}`);
   return { ok: false, error, at: state.timestamp, state };
 }
 
@@ -107,7 +105,7 @@ export async function fail(
  *
  * @example
  * ```ts
- * if (signal.aborted) return cancelled(execution, "0", abortReason(signal), 1, logger);
+ * if (signal.aborted) return cancelled(execution, "0", abortReason(signal), 1);
  * ```
  */
 export async function cancelled(
@@ -115,7 +113,6 @@ export async function cancelled(
   stepId: string,
   reason: unknown,
   attempt: number,
-  logger: Logger,
 ): Promise<Outcome> {
   const error =
     reason instanceof Error ? reason : new CancelledError(String(reason ?? "Cancelled"));
@@ -124,7 +121,7 @@ export async function cancelled(
   const message = error.message;
   const state =
     error instanceof CancelledError ? Cancelled(at, { message }) : Failed(at, { message });
-  return fail(exec, stepId, error, attempt, state, logger);
+  return fail(exec, stepId, error, attempt, state);
 }
 
 /**

@@ -8,64 +8,26 @@
  * @module
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
+import {
+  freePort,
+  root,
+  signalGroup,
+  WAIT_MS,
+  waitFor,
+  wrangler,
+  wranglerOk,
+} from "../../scripts/wrangler_dev.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const wrangler = join(root, "node_modules/.bin/wrangler");
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" };
+export { freePort, WAIT_MS, waitFor };
 
 /** Chromium from Debian (`apt-get install -y chromium`). */
 export const CHROMIUM = process.env.WEIR_CHROMIUM ?? "/usr/bin/chromium";
-
-/** How long any one wait in these tests may take before it fails. */
-export const WAIT_MS = 30_000;
-
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === "object") resolve(address.port);
-        else reject(new Error("no port"));
-      });
-    });
-  });
-}
-
-/** Polls `check` until it returns a value other than undefined, or fails after `timeout`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeout = WAIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out after ${timeout} ms waiting for ${what}${last ? `: ${last}` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A running `wrangler dev`. */
 export interface Worker {
@@ -90,14 +52,7 @@ export async function startWorker(options: { token?: string } = {}): Promise<Wor
     throw new Error("ui/dist is not built: run `npm run build:ui` first");
   }
   const state = mkdtempSync(join(tmpdir(), "weir-ui-test-"));
-  const migrate = spawnSync(
-    wrangler,
-    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
-    { cwd: root, env, encoding: "utf8" },
-  );
-  if (migrate.status !== 0) {
-    throw new Error(`D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
-  }
+  await wranglerOk(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], root);
   const [port, inspector] = [await freePort(), await freePort()];
   const args = [
     "dev",
@@ -115,12 +70,7 @@ export async function startWorker(options: { token?: string } = {}): Promise<Wor
     "info",
   ];
   if (options.token !== undefined) args.push("--var", `WEIR_API_TOKEN:${options.token}`);
-  const child: ChildProcess = spawn(wrangler, args, {
-    cwd: root,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = wrangler(args, root);
   let output = "";
   child.stdout?.on("data", (chunk) => {
     output += String(chunk);
@@ -134,11 +84,7 @@ export async function startWorker(options: { token?: string } = {}): Promise<Wor
   const stop = async () => {
     if (child.exitCode === null && child.pid !== undefined) {
       const exited = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid, "SIGTERM"); // wrangler and the workerd it started
-      } catch {
-        // Already gone.
-      }
+      signalGroup(child, "SIGTERM"); // wrangler and the workerd it started
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     }
     rmSync(state, { recursive: true, force: true });

@@ -12,9 +12,16 @@ import type { WeirEnv } from "../env.ts";
 import type { FlowRegistry } from "../registry.ts";
 import { bearerAuth } from "./auth.ts";
 import { ApiError, errorResponse, fieldOf } from "./errors.ts";
+import { INVALID_VALUE } from "./limits.ts";
 import { flowRoutes } from "./routes_flows.ts";
 import { liveRoute, runRoutes } from "./routes_runs.ts";
 import { errors } from "./schemas.ts";
+
+function isInvalidValue(issue: { code: string; params?: unknown }): boolean {
+  const params =
+    issue.code === "custom" ? (issue.params as { weir?: unknown } | undefined) : undefined;
+  return params?.weir === INVALID_VALUE.weir;
+}
 
 /** Request bodies above this size are refused with 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -39,7 +46,9 @@ export function createApi(registry: FlowRegistry): OpenAPIHono<{ Bindings: WeirE
         issue === undefined
           ? "The request is not valid"
           : `Invalid ${where}${field ? `field '${field}'` : "value"}: ${issue.message}`;
-      return errorResponse(c, new ApiError("bad_request", message, field || undefined));
+      // A well-formed value outside the limits (limits.ts) is a 422; a malformed one a 400.
+      const code = issue !== undefined && isInvalidValue(issue) ? "invalid_value" : "bad_request";
+      return errorResponse(c, new ApiError(code, message, field || undefined));
     },
   });
 

@@ -1,7 +1,7 @@
 /**
  * API errors: always `{ "error": { "code", "message", "field"? } }` with a status that says
  * what went wrong (400 malformed, 401 unauthorized, 404 unknown, 409 conflict, 413 too large,
- * 422 invalid parameters). Never a stack trace.
+ * 422 invalid parameters or a value outside the API's limits). Never a stack trace.
  *
  * @module
  */
@@ -17,6 +17,7 @@ export const ErrorCode = {
   CONFLICT: "conflict",
   TOO_LARGE: "payload_too_large",
   INVALID_PARAMETERS: "invalid_parameters",
+  INVALID_VALUE: "invalid_value",
   INTERNAL: "internal",
 } as const;
 /** One of the {@link ErrorCode} values. */
@@ -29,6 +30,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   conflict: 409,
   payload_too_large: 413,
   invalid_parameters: 422,
+  invalid_value: 422,
   internal: 500,
 };
 

@@ -7,17 +7,16 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type AnyFlow, ParameterValidationError } from "../../runtime/mod.ts";
 import type { WeirEnv } from "../env.ts";
+import { startOptionsOf } from "../flow_run.ts";
 import type { FlowRegistry } from "../registry.ts";
 import { runObject } from "../rpc.ts";
 import { ApiError } from "./errors.ts";
+import { label } from "./limits.ts";
 import { runIdFor } from "./run_ids.ts";
 import { CreateRunBody, errors, FlowSchema, RunSchema, toEpochMs } from "./schemas.ts";
 
 const FlowNameParam = z.object({
-  name: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "name", in: "path" }, example: "cat-fact" }),
+  name: label(1000).openapi({ param: { name: "name", in: "path" }, example: "cat-fact" }),
 });
 
 /** JSON with object keys sorted, so `{a, b}` and `{b, a}` compare equal. */
@@ -97,7 +96,7 @@ export function flowRoutes(app: OpenAPIHono<{ Bindings: WeirEnv }>, registry: Fl
       request: { params: FlowNameParam },
       responses: {
         200: { description: "The flow", content: { "application/json": { schema: FlowSchema } } },
-        ...errors(401, 404),
+        ...errors(400, 401, 404, 422),
       },
     }),
     (c) => c.json(describeFlow(flowOr404(registry, c.req.valid("param").name)), 200),
@@ -155,6 +154,7 @@ export function flowRoutes(app: OpenAPIHono<{ Bindings: WeirEnv }>, registry: Fl
         ...(body.tags === undefined ? {} : { tags: body.tags }),
         ...(scheduledAt === undefined ? {} : { scheduledAt }),
         ...(body.idempotencyKey === undefined ? {} : { idempotencyKey: body.idempotencyKey }),
+        ...startOptionsOf(c.env),
       });
       if (!created && canonicalJson(run.parameters) !== canonicalJson(parameters)) {
         throw new ApiError(

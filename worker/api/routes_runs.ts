@@ -10,6 +10,7 @@ import type { WeirEnv } from "../env.ts";
 import type { RunChange } from "../flow_run.ts";
 import { runObject } from "../rpc.ts";
 import { ApiError } from "./errors.ts";
+import { label } from "./limits.ts";
 import { LIVE_PROTOCOL, offeredProtocols } from "./live_protocol.ts";
 import {
   CancelBody,
@@ -99,7 +100,7 @@ export function runRoutes(app: App): void {
             },
           },
         },
-        ...errors(400, 401),
+        ...errors(400, 401, 422),
       },
     }),
     async (c) => {
@@ -275,7 +276,7 @@ export function runRoutes(app: App): void {
       },
       responses: {
         200: { description: "The run", content: { "application/json": { schema: RunSchema } } },
-        ...errors(400, 401, 404, 409),
+        ...errors(400, 401, 404, 409, 413),
       },
     }),
     async (c) => {
@@ -294,7 +295,7 @@ export function runRoutes(app: App): void {
       request: { params: RunIdParam },
       responses: {
         200: { description: "The run", content: { "application/json": { schema: RunSchema } } },
-        ...errors(400, 401, 404, 409),
+        ...errors(400, 401, 404, 409, 413),
       },
     }),
     async (c) => {
@@ -310,17 +311,13 @@ export function runRoutes(app: App): void {
       summary: "Send an event to a run (for waitForEvent); kept if the run is not waiting yet",
       request: {
         params: RunIdParam.extend({
-          name: z
-            .string()
-            .min(1)
-            .max(200)
-            .openapi({ param: { name: "name", in: "path" }, example: "approved" }),
+          name: label(200).openapi({ param: { name: "name", in: "path" }, example: "approved" }),
         }),
         body: { content: { "application/json": { schema: EventBody } }, required: false },
       },
       responses: {
         200: { description: "The run", content: { "application/json": { schema: RunSchema } } },
-        ...errors(400, 401, 404, 409, 413),
+        ...errors(400, 401, 404, 409, 413, 422),
       },
     }),
     async (c) => {

@@ -7,6 +7,7 @@
 
 import { z } from "@hono/zod-openapi";
 import { StateType } from "../../runtime/mod.ts";
+import { boundedJson, boundedJsonObject, INVALID_VALUE, label, timeProblem } from "./limits.ts";
 
 /** Every error response. */
 export const ErrorSchema = z
@@ -27,7 +28,7 @@ export function errors(...statuses: (400 | 401 | 404 | 409 | 413 | 422)[]) {
     404: "Unknown flow or run",
     409: "Conflicts with the run's state",
     413: "Body too large",
-    422: "Parameters do not match the flow's schema",
+    422: "Parameters do not match the flow's schema, or a value is outside the API's limits (depth, size, characters, time range)",
   };
   return Object.fromEntries(
     statuses.map((status) => [
@@ -90,31 +91,45 @@ export const RunSummarySchema = z
   })
   .openapi("RunSummary");
 
-const timestamp = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]);
+/** A time in a body: epoch ms or ISO 8601, between 1970 and 2100 (see limits.ts). */
+const timestamp = z
+  .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })])
+  .superRefine((value, ctx) => {
+    const problem = timeProblem(toEpochMs(value));
+    if (problem !== undefined)
+      ctx.addIssue({ code: "custom", message: problem, params: INVALID_VALUE });
+  });
 
 /** POST /api/flows/{name}/runs */
 export const CreateRunBody = z
   .object({
-    parameters: z.record(z.string(), z.unknown()).default({}),
-    idempotencyKey: z.string().min(1).max(200).optional(),
+    parameters: boundedJsonObject().default({}),
+    idempotencyKey: label(200).optional(),
     scheduledAt: timestamp.optional().openapi({ description: "Epoch ms or an ISO 8601 date-time" }),
-    name: z.string().min(1).max(200).optional(),
-    tags: z.array(z.string().min(1).max(100)).max(50).optional(),
+    name: label(200).optional(),
+    tags: z.array(label(100)).max(50).optional(),
   })
   .strict()
   .openapi("CreateRun");
 
 /** A time in a query string, where every value is a string: epoch ms digits or ISO 8601. */
 const queryTimestamp = z
-  .union([z.iso.datetime({ offset: true }), z.coerce.number().int().nonnegative()])
+  .union([
+    z.iso.datetime({ offset: true }),
+    // Digits only: `z.coerce.number()` would read an empty value as 0 (1970).
+    z
+      .string()
+      .regex(/^\d{1,16}$/, "must be epoch ms digits or an ISO 8601 date-time")
+      .transform(Number),
+  ])
   .openapi({ description: "Epoch ms or an ISO 8601 date-time" });
 
 /** GET /api/runs query. */
 export const ListRunsQuery = z.object({
-  flow: z.string().optional(),
-  deployment: z.string().optional(),
+  flow: label(200).optional(),
+  deployment: label(200).optional(),
   state: StateTypeSchema.optional(),
-  tag: z.string().optional(),
+  tag: label(100).optional(),
   since: queryTimestamp.optional(),
   until: queryTimestamp.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -140,7 +155,7 @@ export const RunIdParam = z.object({
 export const CancelBody = z.object({ reason: z.string().max(500).optional() }).strict();
 
 /** POST /api/runs/{id}/events/{name} */
-export const EventBody = z.object({ payload: z.unknown().optional() }).strict();
+export const EventBody = z.object({ payload: boundedJson().optional() }).strict();
 
 /** Turns an epoch-ms number or ISO string into epoch ms. */
 export function toEpochMs(value: number | string): number {

@@ -9,7 +9,15 @@
 import { migrate } from "./schema.ts";
 
 /** The keys the run object keeps. */
-export type MetaKey = "run_id" | "flow_name" | "idempotency_key" | "deployment_id" | "wake_at";
+export type MetaKey =
+  | "run_id"
+  | "flow_name"
+  | "idempotency_key"
+  | "deployment_id"
+  | "wake_at"
+  | "start_mode"
+  /** Journal entries up to this number have their engine lines stored (schema v3). */
+  | "engine_lines_after";
 
 /**
  * The meta table, read once per wake and then kept in memory: the object is its only writer.

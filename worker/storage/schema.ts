@@ -55,6 +55,12 @@ const UPGRADES: readonly string[] = [
      SELECT seq, run_id, step_id, level, source, message, timestamp FROM logs;
    DROP TABLE logs;
    ALTER TABLE logs_v2 RENAME TO logs;`,
+  // v3: the engine's own log lines are rendered from the journal when read, not stored (see
+  // run_logs.ts). An older deploy stored them for the entries it journaled: those entries, up
+  // to this number, are not rendered again. The tables are unchanged; later rows are numbered
+  // after both tables' last (see run_sequence.ts).
+  `INSERT INTO meta (key, value)
+     SELECT 'engine_lines_after', MAX(seq) FROM journal HAVING MAX(seq) IS NOT NULL;`,
 ];
 
 /** The schema version this code expects. */

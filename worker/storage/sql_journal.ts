@@ -1,17 +1,20 @@
 /**
  * The journal port on Durable Object SQLite: one row per entry. A batch is one statement (or
- * one transaction when it is large), so it is stored whole or not at all.
+ * one transaction when it is large), so it is stored whole or not at all. Each entry's row
+ * number comes from the object's {@link RunSequence}, shared with its stored log lines, so an
+ * entry's number is also the cursor of the log line rendered from it.
  *
  * @module
  */
 
 import type { Journal, JournalEntry } from "../../runtime/mod.ts";
+import { RunSequence } from "./run_sequence.ts";
 
 /**
  * Entries per INSERT statement. Durable Object SQLite takes at most 100 bound parameters per
- * statement; each entry binds one, and the run id one more.
+ * statement; each entry binds two (its number and its text), and the run id one more.
  */
-const ENTRIES_PER_STATEMENT = 90;
+const ENTRIES_PER_STATEMENT = 49;
 
 /** The INSERT for `n` entries, built once per size. */
 const insertSql: string[] = [];
@@ -19,17 +22,18 @@ const insertSql: string[] = [];
 function insertFor(n: number): string {
   let sql = insertSql[n];
   if (sql === undefined) {
-    // The rowid orders the journal: SQLite gives each row the next one.
-    const rows = Array.from({ length: n }, (_, i) => `(?1, ?${i + 2})`).join(", ");
-    sql = `INSERT INTO journal (run_id, entry) VALUES ${rows}`;
+    // The rowid orders the journal; it is the entry's number in the object's sequence.
+    const rows = Array.from({ length: n }, (_, i) => `(?${2 * i + 2}, ?1, ?${2 * i + 3})`);
+    sql = `INSERT INTO journal (seq, run_id, entry) VALUES ${rows.join(", ")}`;
     insertSql[n] = sql;
   }
   return sql;
 }
 
 /**
- * A {@link Journal} in the object's SQLite database. `onAppend` sees every appended batch (the
- * object uses it to feed its outbox and live feed).
+ * A {@link Journal} in the object's SQLite database. `onAppend` sees every appended batch with
+ * the number of its first entry (the others follow it; the object feeds its outbox and live
+ * feed from it).
  *
  * One kind of entry is written lazily: a task step's `step.started` appended on its own is
  * held in memory (`onAppend` sees it at once) and stored in the same statement as the next
@@ -48,12 +52,18 @@ function insertFor(n: number): string {
  * ```
  */
 export class SqlJournal implements Journal {
-  /** Task starts not stored yet, in append order. */
-  #pending: { readonly runId: string; readonly entry: JournalEntry }[] = [];
+  /** Task starts not stored yet, in append order, numbered when they were appended. */
+  #pending: Pending[] = [];
 
   constructor(
     readonly storage: DurableObjectStorage,
-    readonly onAppend: (runId: string, entries: readonly JournalEntry[]) => void = () => {},
+    readonly onAppend: (
+      runId: string,
+      entries: readonly JournalEntry[],
+      firstSeq: number,
+    ) => void = () => {},
+    /** Shared with the object's log sink, so journal rows and log lines are one order. */
+    readonly sequence: RunSequence = new RunSequence(storage),
   ) {}
 
   read(runId: string): JournalEntry[] {
@@ -64,20 +74,43 @@ export class SqlJournal implements Journal {
       .map((row) => JSON.parse(row.entry) as JournalEntry);
   }
 
+  /**
+   * The stored entries of a run with their numbers, in order, read as they are iterated. Task
+   * starts still held in memory are left out, and nothing is written: a reader that only
+   * needs the entries whose outcome is stored (a start is stored before its outcome) loses
+   * nothing.
+   */
+  *rows(runId: string): Generator<{ readonly seq: number; readonly entry: JournalEntry }> {
+    const cursor = this.storage.sql.exec<{ seq: number; entry: string }>(
+      "SELECT seq, entry FROM journal WHERE run_id = ? ORDER BY seq",
+      runId,
+    );
+    for (const row of cursor) yield { seq: row.seq, entry: JSON.parse(row.entry) as JournalEntry };
+  }
+
   append(runId: string, entries: readonly JournalEntry[]): void {
     if (entries.length === 0) return;
+    // Numbered now, in append order, whenever they are stored: a task's own log lines written
+    // while its start is held in memory come after the start and before its outcome.
+    const first = this.sequence.take(entries.length);
     const only = entries.length === 1 ? entries[0] : undefined;
     if (only?.type === "step.started" && only.kind === "task") {
-      this.#pending.push({ runId, entry: only });
+      this.#pending.push({ runId, entry: only, seq: first });
     } else {
       // Usually the pending starts belong to this run, and one statement stores them all.
       const batches = this.#takePending();
-      const last = batches[batches.length - 1];
-      if (last?.runId === runId) last.entries.push(...entries);
-      else batches.push({ runId, entries: [...entries] });
+      let last = batches[batches.length - 1];
+      if (last?.runId !== runId) {
+        last = { runId, entries: [], seqs: [] };
+        batches.push(last);
+      }
+      for (let i = 0; i < entries.length; i++) {
+        last.entries.push(entries[i] as JournalEntry);
+        last.seqs.push(first + i);
+      }
       this.#store(batches);
     }
-    this.onAppend(runId, entries);
+    this.onAppend(runId, entries, first);
   }
 
   /** Stores the task starts still held in memory. */
@@ -90,10 +123,12 @@ export class SqlJournal implements Journal {
     const pending = this.#pending;
     this.#pending = [];
     const batches: Batch[] = [];
-    for (const { runId, entry } of pending) {
+    for (const { runId, entry, seq } of pending) {
       const last = batches[batches.length - 1];
-      if (last?.runId === runId) last.entries.push(entry);
-      else batches.push({ runId, entries: [entry] });
+      if (last?.runId === runId) {
+        last.entries.push(entry);
+        last.seqs.push(seq);
+      } else batches.push({ runId, entries: [entry], seqs: [seq] });
     }
     return batches;
   }
@@ -102,27 +137,38 @@ export class SqlJournal implements Journal {
   #store(batches: readonly Batch[]): void {
     const only = batches.length === 1 ? batches[0] : undefined;
     if (only !== undefined && only.entries.length <= ENTRIES_PER_STATEMENT) {
-      this.#insert(only.runId, only.entries, 0, only.entries.length);
+      this.#insert(only, 0, only.entries.length);
       return;
     }
     this.storage.transactionSync(() => {
-      for (const { runId, entries } of batches) {
-        for (let at = 0; at < entries.length; at += ENTRIES_PER_STATEMENT) {
-          this.#insert(runId, entries, at, Math.min(entries.length, at + ENTRIES_PER_STATEMENT));
+      for (const batch of batches) {
+        const n = batch.entries.length;
+        for (let at = 0; at < n; at += ENTRIES_PER_STATEMENT) {
+          this.#insert(batch, at, Math.min(n, at + ENTRIES_PER_STATEMENT));
         }
       }
     });
   }
 
-  #insert(runId: string, entries: readonly JournalEntry[], from: number, to: number): void {
-    const values: string[] = [];
-    for (let i = from; i < to; i++) values.push(JSON.stringify(entries[i]));
-    this.storage.sql.exec(insertFor(to - from), runId, ...values);
+  #insert(batch: Batch, from: number, to: number): void {
+    const values: (number | string)[] = [];
+    for (let i = from; i < to; i++) {
+      values.push(batch.seqs[i] as number, JSON.stringify(batch.entries[i]));
+    }
+    this.storage.sql.exec(insertFor(to - from), batch.runId, ...values);
   }
 }
 
-/** Consecutive entries of one run. */
+/** A task start held in memory. */
+interface Pending {
+  readonly runId: string;
+  readonly entry: JournalEntry;
+  readonly seq: number;
+}
+
+/** Consecutive entries of one run, with their numbers. */
 interface Batch {
   readonly runId: string;
   readonly entries: JournalEntry[];
+  readonly seqs: number[];
 }

@@ -1,7 +1,9 @@
 /**
  * The log sink port on Durable Object SQLite: each record is a row, written synchronously, so a
- * line is stored before the step that wrote it is journaled. Cursors are the rows' sequence
- * numbers, counted in memory after one read, so a write is one INSERT.
+ * line is stored before the step that wrote it is journaled. The engine's own state-change
+ * lines are not written here: they are rendered from the journal when logs are read (see
+ * `run_logs.ts`). Cursors are the rows' numbers in the object's {@link RunSequence}, shared
+ * with the journal and counted in memory, so a write is one INSERT.
  *
  * @module
  */
@@ -9,6 +11,7 @@
 import type { LogLevelName, LogRecord, LogSink } from "../../runtime/mod.ts";
 import { LogLevel } from "../../runtime/mod.ts";
 import type { LogLine } from "../api/run_json.ts";
+import { RunSequence } from "./run_sequence.ts";
 
 /**
  * A {@link LogSink} in the object's SQLite database.
@@ -20,41 +23,33 @@ import type { LogLine } from "../api/run_json.ts";
  * ```
  */
 export class SqlLogSink implements LogSink {
-  /** The last cursor written, read from SQLite on first use (this sink is the only writer). */
-  #last: number | undefined;
+  /** The engine's lines are rendered from the journal when read: a quiet step writes no row. */
+  readonly rendersEngineLines = true;
 
   constructor(
     readonly storage: DurableObjectStorage,
     /** Sees every stored line with its cursor (the object feeds its live feed from it). */
     readonly onWrite: (record: LogRecord, cursor: number) => void = () => {},
+    /** Shared with the object's journal, so journal rows and log lines are one order. */
+    readonly sequence: RunSequence = new RunSequence(storage),
   ) {}
 
   write(record: LogRecord): void {
-    const sql = this.storage.sql;
-    const cursor =
-      (this.#last ??
-        sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM logs").one().seq ??
-        0) + 1;
-    try {
-      sql.exec(
-        "INSERT INTO logs (seq, run_id, step_id, level, source, message, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        cursor,
-        record.runId,
-        record.stepId ?? null,
-        record.level,
-        record.source,
-        record.message,
-        record.timestamp,
-      );
-    } catch (error) {
-      this.#last = undefined;
-      throw error;
-    }
-    this.#last = cursor;
+    const cursor = this.sequence.take();
+    this.storage.sql.exec(
+      "INSERT INTO logs (seq, run_id, step_id, level, source, message, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      cursor,
+      record.runId,
+      record.stepId ?? null,
+      record.level,
+      record.source,
+      record.message,
+      record.timestamp,
+    );
     this.onWrite(record, cursor);
   }
 
-  /** Lines after a cursor, at or above a level, oldest first. */
+  /** Stored lines after a cursor, at or above a level, oldest first. */
   read(options: { after?: number; minLevel?: LogLevelName; limit?: number } = {}): LogLine[] {
     const min = LogLevel[options.minLevel ?? "DEBUG"];
     const levels = (Object.keys(LogLevel) as LogLevelName[]).filter((l) => LogLevel[l] >= min);

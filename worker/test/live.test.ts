@@ -7,6 +7,7 @@ import {
   createRun,
   drive,
   expectError,
+  json,
   post,
   stubOf,
   UNKNOWN_RUN,
@@ -131,6 +132,33 @@ describe("GET /api/runs/{id}/live", () => {
     feed.ws.send("ping");
     expect(await feed.next((m) => m === "pong", before)).toBe("pong");
     feed.ws.close(1000, "done");
+  });
+
+  it("sends the log lines a read returns, stored and rendered from the journal, in cursor order", async () => {
+    const run = await createRun("failing", { parameters: { fail: true } });
+    const feed = await open(run.id);
+    await drive(run.id);
+    await feed.next(isRunState("FAILED"));
+    const live = feed.messages.flatMap((m) =>
+      typeof m === "object" && m.type === "log" && m.log !== undefined ? [m.log] : [],
+    );
+    const read = await json<{ logs: { cursor: number; message: string }[] }>(
+      api(`/api/runs/${run.id}/logs`),
+    );
+    // Everything after the creation's line, which was written before the socket opened.
+    expect(read.logs[0]?.message).toContain("Created flow run");
+    expect(live).toEqual(read.logs.slice(1));
+    expect(live.map((l) => l.message)).toEqual([
+      expect.stringContaining("Beginning flow run"),
+      "Finished in state Completed()",
+      "Task run failed with exception: NonRetryableError: boom",
+      "Finished in state Failed('Task run encountered an exception NonRetryableError: boom')",
+      "Finished in state Failed('boom')",
+    ]);
+    const cursors = live.map((l) => l.cursor);
+    expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
+    expect(new Set(cursors).size).toBe(cursors.length);
+    feed.ws.close(1000);
   });
 
   it("feeds every watcher of a run", async () => {

@@ -135,7 +135,7 @@ describe("SqlJournal", () => {
 });
 
 describe("schema", () => {
-  it("moves a version-1 object's journal and logs to version 2 intact, once", async () => {
+  it("moves a version-1 object's journal and logs to the current version intact, once", async () => {
     const id = testEnv.FLOW_RUNS.idFromName(`schema-${crypto.randomUUID()}`);
     await runInDurableObject(testEnv.FLOW_RUNS.get(id), (_instance, state) => {
       const sql = state.storage.sql;
@@ -170,7 +170,9 @@ describe("schema", () => {
       migrate(state.storage);
       migrate(state.storage);
 
-      expect(sql.exec("SELECT version FROM schema_version").toArray()).toEqual([{ version: 2 }]);
+      expect(sql.exec("SELECT version FROM schema_version").toArray()).toEqual([{ version: 3 }]);
+      // v3: the engine's lines of these entries were stored by the deploy that wrote them.
+      expect(sql.exec("SELECT value FROM meta").toArray()).toEqual([{ value: "3" }]);
       const journal = new SqlJournal(state.storage);
       journal.append("r", [started("d"), completed("d")]);
       expect(journal.read("r").map((e) => (e as { stepId: string }).stepId)).toEqual([
@@ -182,10 +184,11 @@ describe("schema", () => {
       ]);
       const logs = new SqlLogSink(state.storage);
       logs.write({ runId: "r", source: "s", level: "INFO", message: "three", timestamp: 3 });
+      // Old lines keep their cursors; new rows are numbered after both tables' last.
       expect(logs.read().map((l) => [l.cursor, l.message])).toEqual([
         [1, "one"],
         [2, "two"],
-        [3, "three"],
+        [6, "three"],
       ]);
       expect(logs.read({ minLevel: "WARNING" }).map((l) => l.message)).toEqual(["two"]);
       return shapeOf(state.storage);
@@ -209,8 +212,18 @@ describe("schema", () => {
       migrate(storage);
       return shapeOf(storage);
     });
+    // From version 2 (the tables v3 keeps), with no run yet: v3 records nothing.
+    const fromV2 = await inFreshObject((storage) => {
+      storage.sql.exec(
+        "DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (2)",
+      );
+      migrate(storage);
+      expect(storage.sql.exec("SELECT key FROM meta").toArray()).toEqual([]);
+      return shapeOf(storage);
+    });
     const fresh = await inFreshObject((storage) => shapeOf(storage));
     expect(upgraded).toEqual(fresh);
+    expect(fromV2).toEqual(fresh);
     expect(Object.keys(fresh).sort()).toEqual([
       "journal",
       "logs",

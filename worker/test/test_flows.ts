@@ -104,7 +104,23 @@ export const failing = flow({ name: "failing" }, async function* ({ fail }: { fa
  * Hooks a test sets to act from inside a running task (same isolate as the Worker under
  * test): `atCheckpoint` runs after a `checkpoint` task has counted its execution.
  */
-export const testHooks: { atCheckpoint?: (key: string) => void } = {};
+export const testHooks: {
+  atCheckpoint?: (key: string) => void;
+  /** While set, a `hold` task waits for it. */
+  hold?: Promise<void>;
+} = {};
+
+/** Counts its execution, then waits for `testHooks.hold` when a test has set one. */
+export const hold = task({ name: "hold" }, async function (this: TaskContext, value: number) {
+  await count(`${this.flowRunId}/${this.taskRunName}`);
+  await testHooks.hold;
+  return value;
+});
+
+/** One step that lasts as long as the test holds it. */
+export const held = flow({ name: "held" }, async function* ({ n }: { n: number }) {
+  return yield* hold(n);
+});
 
 async function db(): Promise<D1Database> {
   const database = (env as unknown as { DB: D1Database }).DB;
@@ -211,6 +227,7 @@ export const etl = flow({ name: "etl" }, async function* ({ n }: { n: number }) 
 
 /** Every test flow. */
 export const testFlows = [
+  held,
   sum,
   sleepy,
   retrying,
