@@ -6,11 +6,38 @@
  * @module
  */
 
-import type { LogLevelName } from "../runtime/mod.ts";
+import type { ChildRunOutcome, LogLevelName } from "../runtime/mod.ts";
 import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
-import type { ChildStatus, CreateRunRequest, FlowRunObject, RunChange } from "./flow_run.ts";
+import type { FlowRunObject } from "./flow_run.ts";
 import type { GraphEdge, GraphNode, RunDetail } from "./run_detail.ts";
+import type { StartMode } from "./start_options.ts";
+
+/** What creating a run needs. Parameters must already be valid for the flow. */
+export interface CreateRunRequest {
+  readonly runId: string;
+  readonly flowName: string;
+  readonly params: unknown;
+  readonly name?: string;
+  readonly tags?: readonly string[];
+  readonly scheduledAt?: number;
+  readonly idempotencyKey?: string;
+  readonly deploymentId?: string;
+  readonly parentRunId?: string;
+  readonly parentStepId?: string;
+  /** How the run starts if it is due now (see `WEIR_START_RUNS`); children inherit it. */
+  readonly start?: StartMode;
+  /** How long an inline start waits before answering (default `START_WAIT_MS`). */
+  readonly startWaitMs?: number;
+}
+
+/** A run's outcome, as a parent run needs it. */
+export type ChildStatus = ChildRunOutcome;
+
+/** Answer to a request that changes a run. */
+export type RunChange =
+  | { readonly ok: true; readonly run: RunDetail }
+  | { readonly ok: false; readonly code: "not_found" | "conflict"; readonly message: string };
 
 /** What a caller can ask of a run's Durable Object. */
 export interface FlowRunRpc {

@@ -8,8 +8,8 @@
 
 import type { SubflowRunner } from "../runtime/mod.ts";
 import type { WeirEnv } from "./env.ts";
-import type { StartMode } from "./flow_run.ts";
 import { runObject } from "./rpc.ts";
+import type { StartMode } from "./start_options.ts";
 
 /**
  * A {@link SubflowRunner} that runs each child in its own flow-run object. A child due now

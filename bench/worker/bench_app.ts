@@ -35,7 +35,7 @@ import {
 import { all, Completed, encode, flow, Running, StepKind, task } from "../../runtime/mod.ts";
 import { createWeirWorker } from "../../worker/app.ts";
 import type { WeirEnv } from "../../worker/env.ts";
-import type { CreateRunRequest } from "../../worker/flow_run.ts";
+import type { CreateRunRequest } from "../../worker/rpc.ts";
 import { migrate } from "../../worker/storage/schema.ts";
 import { SqlJournal } from "../../worker/storage/sql_journal.ts";
 

@@ -7,9 +7,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type AnyFlow, ParameterValidationError } from "../../runtime/mod.ts";
 import type { WeirEnv } from "../env.ts";
-import { startOptionsOf } from "../flow_run.ts";
 import type { FlowRegistry } from "../registry.ts";
 import { runObject } from "../rpc.ts";
+import { startOptionsOf } from "../start_options.ts";
 import { ApiError } from "./errors.ts";
 import { label } from "./limits.ts";
 import { runIdFor } from "./run_ids.ts";

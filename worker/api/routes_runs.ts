@@ -7,7 +7,7 @@
 
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { WeirEnv } from "../env.ts";
-import type { RunChange } from "../flow_run.ts";
+import type { RunChange } from "../rpc.ts";
 import { runObject } from "../rpc.ts";
 import { ApiError } from "./errors.ts";
 import { label } from "./limits.ts";

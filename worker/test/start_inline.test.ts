@@ -6,7 +6,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { WeirEnv } from "../env.ts";
-import { WATCHDOG_MS } from "../flow_run.ts";
+import { WATCHDOG_MS } from "../run_alarm.ts";
 import {
   alarmOf,
   createRun,
