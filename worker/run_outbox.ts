@@ -1,8 +1,14 @@
 /**
  * What a run's appends owe the rest of the system, and its delivery: the run's row in the D1
- * index after each state change, and a "your child finished" call to the parent run. Messages
- * are written to the object's outbox in the same transaction as the entries that cause them,
- * and delivered later from the alarm (see storage/outbox.ts).
+ * index after each state change, and a "your child finished" call to the parent run.
+ *
+ * The index row is derived from the journal, so it is not stored again: the object keeps it
+ * folded in memory and remembers in `meta` the newest version D1 confirmed
+ * (`indexed_version`). Whenever the object delivers (its create call, the end of an execution,
+ * its alarm, half a second into an execution) it writes the row if the journal is ahead of
+ * that; after a crash the next wake folds the row from the journal and finds it owed. A
+ * parent's wake-up is not derivable from this run alone, so it goes through the outbox table,
+ * written in the same transaction as the entry that causes it (see storage/outbox.ts).
  *
  * @module
  */
@@ -12,7 +18,7 @@ import type { WeirEnv } from "./env.ts";
 import { runObject } from "./rpc.ts";
 import { foldSummary, type RunSummaryDraft } from "./run_detail.ts";
 import { writeRunSummary } from "./storage/index_writer.ts";
-import { Outbox, type OutboxMessage } from "./storage/outbox.ts";
+import { BACKOFF_MS, Outbox, type OutboxMessage } from "./storage/outbox.ts";
 import type { RunMeta } from "./storage/run_meta.ts";
 import type { SqlJournal } from "./storage/sql_journal.ts";
 
@@ -35,6 +41,11 @@ export class RunOutbox {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** The run's index row as of the last append, kept up to date from appended entries. */
   #summary: RunSummaryDraft | undefined;
+  /** The newest version of the row D1 has confirmed (from `meta` after a wake). */
+  #indexed: number | undefined;
+  /** After a failed index write: when to try again, and how many attempts failed. */
+  #indexRetryAt = 0;
+  #indexFailures = 0;
 
   constructor(
     storage: DurableObjectStorage,
@@ -46,8 +57,8 @@ export class RunOutbox {
   }
 
   /**
-   * Queues what an append owes: an index update on a state change, a parent's wake-up.
-   * Returns whether it queued an index update.
+   * Notes what an append owes: an index update on a state change (kept in memory), a
+   * parent's wake-up (queued in the outbox table). Returns whether the index row changed.
    */
   noteAppended(runId: string, entries: readonly JournalEntry[]): boolean {
     let changed = false;
@@ -60,15 +71,9 @@ export class RunOutbox {
     // they add (a summary carries the meta its run.created needs).
     let summary = this.#summary;
     if (summary !== undefined) summary = foldSummary(summary, entries, summary);
-    else if (changed) {
-      summary = foldSummary(undefined, this.journal.read(runId), {
-        idempotencyKey: this.meta.get("idempotency_key") ?? null,
-        deploymentId: this.meta.get("deployment_id") ?? null,
-      });
-    }
+    else if (changed) summary = this.#fold(runId);
     this.#summary = summary;
     if (!changed || summary === undefined) return false;
-    this.#outbox.enqueue({ kind: "index", summary });
     if (finished && summary.parentRunId !== null) {
       this.#outbox.enqueue({
         kind: "notify-parent",
@@ -88,12 +93,53 @@ export class RunOutbox {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const run = this.#delivering.then(() => this.#outbox.flush(now, (m) => this.#send(m)));
+    const run = this.#delivering.then(async () => {
+      const indexRetry = await this.#deliverIndex(now);
+      const { retryAt } = await this.#outbox.flush(now, (m) => this.#send(m));
+      const times = [indexRetry, retryAt].filter((t): t is number => t !== undefined);
+      return times.length === 0 ? {} : { retryAt: Math.min(...times) };
+    });
     this.#delivering = run.then(
       () => undefined,
       () => undefined,
     );
     return run;
+  }
+
+  /** Writes the index row if D1 is behind the journal; resolves to a retry time on failure. */
+  async #deliverIndex(now: number): Promise<number | undefined> {
+    const runId = this.meta.get("run_id");
+    if (runId === undefined) return undefined;
+    this.#summary ??= this.#fold(runId);
+    const summary = this.#summary;
+    if (summary === undefined) return undefined;
+    this.#indexed ??= Number(this.meta.get("indexed_version") ?? "-1");
+    if (summary.version <= this.#indexed) return undefined;
+    if (this.#indexRetryAt > now) return this.#indexRetryAt;
+    try {
+      await writeRunSummary(this.env.DB, summary);
+    } catch {
+      const delay = BACKOFF_MS[Math.min(this.#indexFailures, BACKOFF_MS.length - 1)] ?? 300_000;
+      this.#indexFailures += 1;
+      this.#indexRetryAt = now + delay;
+      return this.#indexRetryAt;
+    }
+    this.#indexFailures = 0;
+    this.#indexRetryAt = 0;
+    // Only ever forward: a slower delivery of an older row must not lower it.
+    if (summary.version > this.#indexed) {
+      this.#indexed = summary.version;
+      this.meta.set("indexed_version", String(summary.version));
+    }
+    return undefined;
+  }
+
+  /** The run's index row, folded from its whole journal (once per wake). */
+  #fold(runId: string): RunSummaryDraft | undefined {
+    return foldSummary(undefined, this.journal.read(runId), {
+      idempotencyKey: this.meta.get("idempotency_key") ?? null,
+      deploymentId: this.meta.get("deployment_id") ?? null,
+    });
   }
 
   /**

@@ -113,7 +113,13 @@ export function writeRunSummary(db: D1Database, summary: RunSummary): Promise<vo
 async function lead(): Promise<void> {
   while (inFlight !== undefined) {
     const current = inFlight;
-    await Promise.race([current, delay(STALL_MS)]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, STALL_MS);
+    });
+    await Promise.race([current, stalled]);
+    // Cleared, so a settled batch leaves no timer behind to keep this object in memory.
+    if (timer !== undefined) clearTimeout(timer);
     // A batch that has not settled by now is not waited for again (see STALL_MS).
     if (inFlight === current) inFlight = undefined;
   }
@@ -124,10 +130,6 @@ async function lead(): Promise<void> {
   });
   inFlight = commit;
   await commit;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function commitBatch(batch: readonly Waiting[]): Promise<void> {

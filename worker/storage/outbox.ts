@@ -36,7 +36,8 @@ export type OutboxMessage =
 /** How the outbox delivers a message; throws to retry later. */
 export type Deliver = (message: OutboxMessage) => Promise<void>;
 
-const BACKOFF_MS = [1_000, 5_000, 15_000, 60_000, 300_000] as const;
+/** Delays between delivery attempts; the last repeats. */
+export const BACKOFF_MS = [1_000, 5_000, 15_000, 60_000, 300_000] as const;
 
 /**
  * The outbox table of one Durable Object.

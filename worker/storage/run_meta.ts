@@ -17,7 +17,9 @@ export type MetaKey =
   | "wake_at"
   | "start_mode"
   /** Journal entries up to this number have their engine lines stored (schema v3). */
-  | "engine_lines_after";
+  | "engine_lines_after"
+  /** The newest version of the run's index row that D1 has confirmed (see run_outbox.ts). */
+  | "indexed_version";
 
 /**
  * The meta table, read once per wake and then kept in memory: the object is its only writer.

@@ -306,4 +306,32 @@ describe("outbox", () => {
     expect(row?.state_type).toBe("COMPLETED");
     expect(await alarmOf(run.id)).toBeNull();
   });
+
+  it("derives an undelivered index row from the journal after the object is reset", async () => {
+    const run = await createRun("sum", { parameters: { n: 1 } });
+    const rowOf = () =>
+      testEnv.DB.prepare("SELECT state_type FROM runs WHERE id = ?")
+        .bind(run.id)
+        .first<{ state_type: string }>();
+    await testEnv.DB.exec("ALTER TABLE runs RENAME TO runs_away");
+    try {
+      expect((await drive(run.id)).state.type).toBe("COMPLETED");
+    } finally {
+      await testEnv.DB.exec("ALTER TABLE runs_away RENAME TO runs");
+    }
+    // Nothing about the row is stored but the journal and the version D1 last confirmed.
+    const stored = await runInDurableObject(stubOf(run.id), (_instance, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one(),
+    );
+    expect(stored.n).toBe(0);
+    // The object is reset: what it kept in memory of the row is gone.
+    await runInDurableObject(stubOf(run.id), (_instance, state) => {
+      state.abort("reset by the test");
+    }).catch(() => {});
+    expect((await rowOf())?.state_type).toBe("PENDING");
+    clock.set((await alarmOf(run.id)) as number);
+    await drive(run.id);
+    expect((await rowOf())?.state_type).toBe("COMPLETED");
+    expect(await alarmOf(run.id)).toBeNull();
+  });
 });
