@@ -52,6 +52,9 @@ interface BenchEnv extends WeirEnv {
   readonly WORKFLOW: Workflow<BenchParams>;
 }
 
+/** The largest N a route takes (the scale test, `bench/worker/scale.ts`, runs 25,000). */
+const MAX_N = 100_000;
+
 /** A run not finished by then is reported as such (the driver counts it as a failure). */
 const DEADLINE_MS = 100_000;
 
@@ -257,7 +260,7 @@ async function weirStep(journal: SqlJournal, i: number): Promise<number> {
 function benchParams(url: URL): BenchParams {
   const shape = url.searchParams.get("shape") === "par" ? "par" : "seq";
   const n = Number(url.searchParams.get("n") ?? "1");
-  if (!Number.isInteger(n) || n < 0 || n > 10_000) throw new RangeError("n must be 0..10000");
+  if (!Number.isInteger(n) || n < 0 || n > MAX_N) throw new RangeError(`n must be 0..${MAX_N}`);
   return { shape, n };
 }
 
@@ -284,10 +287,10 @@ async function runWorkflow(env: BenchEnv, params: BenchParams, pollMs: number): 
   const deadline = Date.now() + DEADLINE_MS;
   let polls = 0;
   for (;;) {
-    const { status } = await instance.status();
+    const { status, error } = await instance.status();
     polls++;
     if (status === "complete" || status === "errored" || status === "terminated") {
-      return { id: instance.id, state: status, polls };
+      return { id: instance.id, state: status, polls, ...(error ? { error } : {}) };
     }
     if (Date.now() > deadline) return { id: instance.id, state: `still ${status}`, polls };
     await scheduler.wait(pollMs);

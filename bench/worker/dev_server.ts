@@ -41,7 +41,7 @@ export function prepare(dir: string): Promise<string> {
 }
 
 /** The workerd processes in wrangler's process group (Linux /proc). */
-async function workerdPids(group: number): Promise<number[]> {
+export async function workerdPids(group: number): Promise<number[]> {
   const pids: number[] = [];
   for (const pid of await groupPids(group)) {
     const name = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "");
@@ -127,7 +127,8 @@ export async function startDev(
     inspector ? {} : { VSCODE_INSPECTOR_OPTIONS: "{}" },
   );
   let output = "";
-  const logFile = createWriteStream(join(dir, "wrangler.log"));
+  // Appended to, so a server restarted on the same state keeps the earlier one's log.
+  const logFile = createWriteStream(join(dir, "wrangler.log"), { flags: "a" });
   const onData = (d: Buffer) => {
     logFile.write(d);
     if (echo) process.stdout.write(d);
@@ -161,4 +162,34 @@ export async function startDev(
 
 export function stop(proc: ChildProcess): void {
   signalGroup(proc, "SIGTERM");
+}
+
+const mib = (kib: number) => Math.round(kib / 102.4) / 10;
+
+/** RSS and peak RSS (VmHWM) of each workerd process of the server, in MiB (Linux /proc). */
+export async function memory(
+  dev: Dev,
+): Promise<{ pid: number; rssMiB: number; peakMiB: number }[]> {
+  const out = [];
+  for (const pid of await workerdPids(dev.proc.pid ?? -1)) {
+    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+    const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    out.push({ pid, rssMiB: mib(kib("VmRSS")), peakMiB: mib(kib("VmHWM")) });
+  }
+  return out;
+}
+
+/** Whether wrangler and its workerd processes are still running. */
+export async function workerdAlive(dev: Dev): Promise<boolean> {
+  return dev.proc.exitCode === null && (await workerdPids(dev.proc.pid ?? -1)).length > 0;
+}
+
+/** Stops the server's process group and waits for it to exit (SIGKILL after 10 s). */
+export async function stopAndWait(dev: Dev): Promise<void> {
+  if (dev.proc.exitCode !== null || dev.proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => dev.proc.once("exit", () => r()));
+  stop(dev.proc);
+  const timer = setTimeout(() => signalGroup(dev.proc, "SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
 }

@@ -14,7 +14,7 @@ export interface Answer {
   readonly body: string;
 }
 
-/** No request of the bench waits longer than this. */
+/** No request of the bench waits longer than this, unless the caller sets its own timeout. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
 export function request(
@@ -22,6 +22,7 @@ export function request(
   method: string,
   path: string,
   body?: unknown,
+  timeoutMs = REQUEST_TIMEOUT_MS,
 ): Promise<Answer> {
   const url = new URL(path, base);
   const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -31,7 +32,7 @@ export function request(
       {
         method,
         agent,
-        timeout: REQUEST_TIMEOUT_MS,
+        timeout: timeoutMs,
         headers: payload === undefined ? {} : { "content-type": "application/json" },
       },
       (res) => {
@@ -47,4 +48,15 @@ export function request(
     req.on("error", reject);
     req.end(payload);
   });
+}
+
+/** A GET, retried twice: a keep-alive socket the server just closed fails once. */
+export async function get(base: string, path: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request(base, "GET", path);
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 }

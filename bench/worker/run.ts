@@ -441,11 +441,14 @@ export async function runWorkerBench(argv: readonly string[] = []): Promise<numb
 
     const main = rates[0] as Throughput;
     const seqBig = sequential.find((r) => r.n === 1000);
+    const withoutInspector = rates[1];
+    // Issue 7's goals (issue 3's 10× and 0.5× of a plain request were shown out of reach with
+    // one object per run; see docs/BENCHMARKS.md).
     const goals = [
       {
-        goal: "Weir ≥ 10× faster per step than Cloudflare Workflows (sequential, N = 1000)",
+        goal: "Weir ≥ 50× faster per step than Cloudflare Workflows (sequential, N = 1000)",
         value: seqBig?.workflowsOverWeir ?? Number.NaN,
-        met: (seqBig?.workflowsOverWeir ?? 0) >= 10,
+        met: (seqBig?.workflowsOverWeir ?? 0) >= 50,
       },
       {
         goal: "Weir within 2× of the floor per step (sequential, N = 1000)",
@@ -453,14 +456,19 @@ export async function runWorkerBench(argv: readonly string[] = []): Promise<numb
         met: (seqBig?.weirOverFloor ?? Number.POSITIVE_INFINITY) <= 2,
       },
       {
-        goal: "Weir ≥ 10× Workflows' rate of 1-step runs over HTTP",
+        goal: "Weir ≥ 1.5× Workflows' rate of 1-step runs over HTTP (inspector attached)",
         value: main.weirOverWorkflows,
-        met: main.weirOverWorkflows >= 10,
+        met: main.weirOverWorkflows >= 1.5,
       },
       {
-        goal: "Weir's rate of 1-step runs within 2× of the plain-request rate (ratio ≥ 0.5)",
-        value: main.weirOverNoop,
-        met: main.weirOverNoop >= 0.5,
+        goal: "Weir ≥ 1.5× Workflows' rate of 1-step runs over HTTP (no inspector)",
+        value: withoutInspector?.weirOverWorkflows ?? Number.NaN,
+        met: (withoutInspector?.weirOverWorkflows ?? 0) >= 1.5,
+      },
+      {
+        goal: "Weir through its public API ≥ 1.5× Workflows' rate (inspector attached)",
+        value: main.weirApiOverWorkflows,
+        met: main.weirApiOverWorkflows >= 1.5,
       },
     ];
 

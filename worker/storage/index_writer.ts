@@ -26,7 +26,6 @@ import type { RunSummary } from "./outbox.ts";
 export const STALL_MS = 1_000;
 
 interface Waiting {
-  readonly db: D1Database;
   readonly summary: RunSummary;
   /** Settles the writer's promise (once); `error` rejects it. */
   readonly settle: (error?: unknown) => void;
@@ -83,7 +82,6 @@ export function writeRunSummary(db: D1Database, summary: RunSummary): Promise<vo
   return new Promise((resolve, reject) => {
     let settled = false;
     const waiting: Waiting = {
-      db,
       summary,
       settle(error?: unknown) {
         if (settled) return;
@@ -106,11 +104,17 @@ export function writeRunSummary(db: D1Database, summary: RunSummary): Promise<vo
     queue.push(waiting);
     // The first row of an empty queue leads the next batch, which holds its own row: its
     // writer awaits that batch, so the context that sends it lives until it is committed.
-    if (queue.length === 1) void lead();
+    if (queue.length === 1) void lead(db);
   });
 }
 
-async function lead(): Promise<void> {
+/**
+ * Sends the next batch with `db`, the leader's own binding: a binding belongs to the object
+ * that holds it, and another object's fails ("Cannot perform I/O on behalf of a different
+ * Durable Object"). The leader's own row may have left the batch (written alone after
+ * STALL_MS), so the binding is the leader's, never the first row's.
+ */
+async function lead(db: D1Database): Promise<void> {
   while (inFlight !== undefined) {
     const current = inFlight;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -125,16 +129,15 @@ async function lead(): Promise<void> {
   }
   const batch = queue;
   queue = [];
-  const commit = commitBatch(batch).finally(() => {
+  const commit = commitBatch(db, batch).finally(() => {
     if (inFlight === commit) inFlight = undefined;
   });
   inFlight = commit;
   await commit;
 }
 
-async function commitBatch(batch: readonly Waiting[]): Promise<void> {
-  const first = batch[0];
-  if (first === undefined) return;
+async function commitBatch(db: D1Database, batch: readonly Waiting[]): Promise<void> {
+  if (batch.length === 0) return;
   // The newest version of each run only: a run that changed twice while a batch was in flight
   // needs one row.
   const newest = new Map<string, RunSummary>();
@@ -143,10 +146,10 @@ async function commitBatch(batch: readonly Waiting[]): Promise<void> {
     if (kept === undefined || kept.version < summary.version) newest.set(summary.id, summary);
   }
   try {
-    const statements = [...newest.values()].map((s) => upsert(first.db, s));
+    const statements = [...newest.values()].map((s) => upsert(db, s));
     await (statements.length === 1
       ? (statements[0] as D1PreparedStatement).run()
-      : first.db.batch(statements));
+      : db.batch(statements));
     indexWriterStats.rows += batch.length;
     indexWriterStats.batches += 1;
     for (const waiting of batch) waiting.settle();
