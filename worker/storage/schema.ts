@@ -6,7 +6,12 @@
  * @module
  */
 
-/** The tables of the current version, for an object that has none yet. */
+/**
+ * The tables of the current version, for an object that has none yet. A journal row's `entry`
+ * is one entry as a JSON object, or (written since issue 7's one-row task steps) a task
+ * step's start and outcome as a JSON array (`step_rows.ts`); `SqlJournal` reads both, so the
+ * tables did not change and objects need no upgrade for it.
+ */
 const CURRENT = `
   CREATE TABLE journal (seq INTEGER PRIMARY KEY, run_id TEXT NOT NULL, entry TEXT NOT NULL);
   CREATE TABLE logs (

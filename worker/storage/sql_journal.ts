@@ -1,20 +1,25 @@
 /**
- * The journal port on Durable Object SQLite: one row per entry. A batch is one statement (or
- * one transaction when it is large), so it is stored whole or not at all. Each entry's row
- * number comes from the object's {@link RunSequence}, shared with its stored log lines, so an
- * entry's number is also the cursor of the log line rendered from it.
+ * The journal port on Durable Object SQLite: one row per entry, or one row for the usual task
+ * step's start and outcome. A batch is one statement (or one transaction when it is large), so
+ * it is stored whole or not at all. Each entry's number comes from the object's
+ * {@link RunSequence}, shared with its stored log lines, so an entry's number is also the
+ * cursor of the log line rendered from it.
  *
  * @module
  */
 
 import type { Journal, JournalEntry } from "../../runtime/mod.ts";
 import { RunSequence } from "./run_sequence.ts";
+import { expandStep, type StartedEntry, stepRow } from "./step_rows.ts";
 
 /**
  * Entries per INSERT statement. Durable Object SQLite takes at most 100 bound parameters per
  * statement; each entry binds two (its number and its text), and the run id one more.
  */
 const ENTRIES_PER_STATEMENT = 49;
+
+/** The INSERT of one row. */
+const INSERT_ONE = "INSERT INTO journal (seq, run_id, entry) VALUES (?2, ?1, ?3)";
 
 /** The INSERT for `n` entries, built once per size. */
 const insertSql: string[] = [];
@@ -36,13 +41,18 @@ function insertFor(n: number): string {
  * feed from it).
  *
  * One kind of entry is written lazily: a task step's `step.started` appended on its own is
- * held in memory (`onAppend` sees it at once) and stored in the same statement as the next
- * entry appended, usually the step's outcome, or before any read, or by {@link flush}. That
- * halves the statements of a task step. Losing it in a crash changes nothing: a task whose
+ * held in memory (`onAppend` sees it at once) and stored with the next entry appended,
+ * usually the step's outcome, or before any read, or by {@link flush}. That halves the
+ * statements of a task step. Losing it in a crash changes nothing: a task whose
  * start is not stored is run again, as one whose start is stored but whose outcome is not,
  * and a crashed attempt is not counted against the task's retries either way. Starts of
  * sleeps, waits and subflows carry what a resumed run needs (a wake time, a child run) and
  * are written at once.
+ *
+ * When the held start is the last thing appended and its outcome the next, and both have the
+ * usual shape, the two are stored as one compact row (`step_rows.ts`), numbered as the
+ * outcome and carrying the start's own number: {@link read} and {@link rows} give back both
+ * entries, with the numbers they would have had as two rows.
  *
  * @example
  * ```ts
@@ -68,10 +78,18 @@ export class SqlJournal implements Journal {
 
   read(runId: string): JournalEntry[] {
     this.flush();
-    return this.storage.sql
-      .exec<{ entry: string }>("SELECT entry FROM journal WHERE run_id = ? ORDER BY seq", runId)
-      .toArray()
-      .map((row) => JSON.parse(row.entry) as JournalEntry);
+    const entries: JournalEntry[] = [];
+    const cursor = this.storage.sql
+      .exec("SELECT entry FROM journal WHERE run_id = ? ORDER BY seq", runId)
+      .raw<[string]>();
+    for (const [text] of cursor) {
+      const parsed = JSON.parse(text) as JournalEntry | unknown[];
+      if (Array.isArray(parsed)) {
+        const step = expandStep(parsed);
+        entries.push(step.started, step.outcome);
+      } else entries.push(parsed);
+    }
+    return entries;
   }
 
   /**
@@ -81,11 +99,18 @@ export class SqlJournal implements Journal {
    * nothing.
    */
   *rows(runId: string): Generator<{ readonly seq: number; readonly entry: JournalEntry }> {
-    const cursor = this.storage.sql.exec<{ seq: number; entry: string }>(
-      "SELECT seq, entry FROM journal WHERE run_id = ? ORDER BY seq",
-      runId,
-    );
-    for (const row of cursor) yield { seq: row.seq, entry: JSON.parse(row.entry) as JournalEntry };
+    const cursor = this.storage.sql
+      .exec("SELECT seq, entry FROM journal WHERE run_id = ? ORDER BY seq", runId)
+      .raw<[number, string]>();
+    for (const [seq, text] of cursor) {
+      const parsed = JSON.parse(text) as JournalEntry | unknown[];
+      if (Array.isArray(parsed)) {
+        // A task step in one row: its start keeps the number it was given when appended.
+        const step = expandStep(parsed);
+        yield { seq: step.startSeq, entry: step.started };
+        yield { seq, entry: step.outcome };
+      } else yield { seq, entry: parsed };
+    }
   }
 
   append(runId: string, entries: readonly JournalEntry[]): void {
@@ -93,19 +118,37 @@ export class SqlJournal implements Journal {
     // Numbered now, in append order, whenever they are stored: a task's own log lines written
     // while its start is held in memory come after the start and before its outcome.
     const first = this.sequence.take(entries.length);
-    const only = entries.length === 1 ? entries[0] : undefined;
-    if (only?.type === "step.started" && only.kind === "task") {
-      this.#pending.push({ runId, entry: only, seq: first });
+    const head = entries[0] as JournalEntry;
+    if (entries.length === 1 && head.type === "step.started" && head.kind === "task") {
+      this.#pending.push({ runId, entry: head, seq: first });
     } else {
+      // The usual task step: its start, held in memory and the last thing appended, and its
+      // outcome become one row (see step_rows.ts). No journal entry is numbered between them,
+      // so the row, numbered as the outcome, keeps the journal's order.
+      const pending = this.#pending;
+      const start = pending[pending.length - 1];
+      let row: string | undefined;
+      if (start !== undefined && start.runId === runId) {
+        row = stepRow(start.seq, start.entry, head);
+        if (row !== undefined) {
+          pending.pop();
+          if (pending.length === 0 && entries.length === 1) {
+            // The hot path, a sequential task step: one row, one statement.
+            this.storage.sql.exec(INSERT_ONE, runId, first, row);
+            this.onAppend(runId, entries, first);
+            return;
+          }
+        }
+      }
       // Usually the pending starts belong to this run, and one statement stores them all.
       const batches = this.#takePending();
       let last = batches[batches.length - 1];
       if (last?.runId !== runId) {
-        last = { runId, entries: [], seqs: [] };
+        last = { runId, rows: [], seqs: [] };
         batches.push(last);
       }
       for (let i = 0; i < entries.length; i++) {
-        last.entries.push(entries[i] as JournalEntry);
+        last.rows.push(i === 0 && row !== undefined ? row : JSON.stringify(entries[i]));
         last.seqs.push(first + i);
       }
       this.#store(batches);
@@ -124,11 +167,12 @@ export class SqlJournal implements Journal {
     this.#pending = [];
     const batches: Batch[] = [];
     for (const { runId, entry, seq } of pending) {
+      const row = JSON.stringify(entry);
       const last = batches[batches.length - 1];
       if (last?.runId === runId) {
-        last.entries.push(entry);
+        last.rows.push(row);
         last.seqs.push(seq);
-      } else batches.push({ runId, entries: [entry], seqs: [seq] });
+      } else batches.push({ runId, rows: [row], seqs: [seq] });
     }
     return batches;
   }
@@ -136,13 +180,13 @@ export class SqlJournal implements Journal {
   /** Stores batches in order: one statement, or one transaction of several. */
   #store(batches: readonly Batch[]): void {
     const only = batches.length === 1 ? batches[0] : undefined;
-    if (only !== undefined && only.entries.length <= ENTRIES_PER_STATEMENT) {
-      this.#insert(only, 0, only.entries.length);
+    if (only !== undefined && only.rows.length <= ENTRIES_PER_STATEMENT) {
+      this.#insert(only, 0, only.rows.length);
       return;
     }
     this.storage.transactionSync(() => {
       for (const batch of batches) {
-        const n = batch.entries.length;
+        const n = batch.rows.length;
         for (let at = 0; at < n; at += ENTRIES_PER_STATEMENT) {
           this.#insert(batch, at, Math.min(n, at + ENTRIES_PER_STATEMENT));
         }
@@ -153,7 +197,7 @@ export class SqlJournal implements Journal {
   #insert(batch: Batch, from: number, to: number): void {
     const values: (number | string)[] = [];
     for (let i = from; i < to; i++) {
-      values.push(batch.seqs[i] as number, JSON.stringify(batch.entries[i]));
+      values.push(batch.seqs[i] as number, batch.rows[i] as string);
     }
     this.storage.sql.exec(insertFor(to - from), batch.runId, ...values);
   }
@@ -162,13 +206,13 @@ export class SqlJournal implements Journal {
 /** A task start held in memory. */
 interface Pending {
   readonly runId: string;
-  readonly entry: JournalEntry;
+  readonly entry: StartedEntry;
   readonly seq: number;
 }
 
-/** Consecutive entries of one run, with their numbers. */
+/** Consecutive rows of one run (their stored text), with their numbers. */
 interface Batch {
   readonly runId: string;
-  readonly entries: JournalEntry[];
+  readonly rows: string[];
   readonly seqs: number[];
 }

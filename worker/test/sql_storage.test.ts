@@ -4,9 +4,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Completed, type JournalEntry, Running } from "../../runtime/mod.ts";
+import { RunSequence } from "../storage/run_sequence.ts";
 import { migrate } from "../storage/schema.ts";
 import { SqlJournal } from "../storage/sql_journal.ts";
 import { SqlLogSink } from "../storage/sql_logs.ts";
+import { expandStep } from "../storage/step_rows.ts";
 import { testEnv } from "./helpers.ts";
 
 function inFreshObject<T>(
@@ -37,6 +39,7 @@ function completed(stepId: string): JournalEntry {
   return { type: "step.completed", at: 2, stepId, state: Completed(2), value: { v: 1 } };
 }
 
+/** The stored entries with their numbers: a task step stored as one row counts as its two. */
 function rowsOf(storage: DurableObjectStorage, runId: string): { seq: number; type: string }[] {
   return storage.sql
     .exec<{ seq: number; entry: string }>(
@@ -44,7 +47,20 @@ function rowsOf(storage: DurableObjectStorage, runId: string): { seq: number; ty
       runId,
     )
     .toArray()
-    .map((row) => ({ seq: row.seq, type: (JSON.parse(row.entry) as JournalEntry).type }));
+    .flatMap((row) => {
+      const parsed = JSON.parse(row.entry) as JournalEntry | unknown[];
+      if (!Array.isArray(parsed)) return [{ seq: row.seq, type: parsed.type }];
+      const step = expandStep(parsed);
+      return [
+        { seq: step.startSeq, type: step.started.type },
+        { seq: row.seq, type: step.outcome.type },
+      ];
+    });
+}
+
+/** How many rows the journal table holds. */
+function tableRows(storage: DurableObjectStorage): number {
+  return storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM journal").one().n;
 }
 
 describe("SqlJournal", () => {
@@ -63,6 +79,81 @@ describe("SqlJournal", () => {
         { seq: 1, type: "step.started" },
         { seq: 2, type: "step.completed" },
       ]);
+      // The usual task step is one row, numbered as its outcome.
+      expect(tableRows(storage)).toBe(1);
+      expect(journal.read("r")).toEqual([started("0"), completed("0")]);
+    });
+  });
+
+  it("reads a task step stored as one row back as its two entries, with their own numbers", async () => {
+    await inFreshObject((storage) => {
+      const sequence = new RunSequence(storage);
+      const journal = new SqlJournal(storage, () => {}, sequence);
+      const logs = new SqlLogSink(storage, () => {}, sequence);
+      journal.append("r", [started("0")]);
+      // The task's own line, written while its start is held, is numbered between the two.
+      logs.write({
+        runId: "r",
+        stepId: "0",
+        source: "s",
+        level: "INFO",
+        message: "hi",
+        timestamp: 1,
+      });
+      journal.append("r", [completed("0")]);
+      expect(tableRows(storage)).toBe(1);
+      expect([...journal.rows("r")]).toEqual([
+        { seq: 1, entry: started("0") },
+        { seq: 3, entry: completed("0") },
+      ]);
+      // Numbering continues after the row in a new instance (the outcome's number is the row's).
+      const later = new SqlJournal(storage);
+      later.append("r", [{ type: "run.cancel", at: 3, reason: "user" }]);
+      expect(rowsOf(storage, "r").map((r) => r.seq)).toEqual([1, 3, 4]);
+    });
+  });
+
+  it("stores a task step of any other shape as its two entries, read back as appended", async () => {
+    await inFreshObject((storage) => {
+      const journal = new SqlJournal(storage);
+      const start = started("0");
+      const variants: [JournalEntry, JournalEntry][] = [
+        [{ ...start, tags: ["t"] } as JournalEntry, completed("0")],
+        [{ ...start, inputs: ["9"] } as JournalEntry, completed("0")],
+        [{ ...start, state: Running(1, { message: "m" }) } as JournalEntry, completed("0")],
+        [start, { ...completed("0"), cacheKey: "k" } as JournalEntry],
+        [
+          start,
+          {
+            type: "step.completed",
+            at: 2,
+            stepId: "0",
+            state: Completed(2),
+            ref: { store: "results", key: "k" },
+          },
+        ],
+        [start, { type: "step.completed", at: 2, stepId: "0", state: Completed(3), value: 1 }],
+        [
+          start,
+          {
+            type: "step.failed",
+            at: 2,
+            stepId: "0",
+            state: Completed(2),
+            attempt: 1,
+            error: { name: "E", message: "m" },
+          } as JournalEntry,
+        ],
+        [start, completed("1")],
+      ];
+      const appended: JournalEntry[] = [];
+      for (const [a, b] of variants) {
+        journal.append("r", [a]);
+        journal.append("r", [b]);
+        appended.push(a, b);
+      }
+      expect(tableRows(storage)).toBe(2 * variants.length);
+      expect(journal.read("r")).toEqual(appended);
     });
   });
 
@@ -74,6 +165,7 @@ describe("SqlJournal", () => {
       expect(rowsOf(storage, "r")).toHaveLength(1);
       journal.append("r", [completed("0")]);
       expect(rowsOf(storage, "r").map((r) => r.seq)).toEqual([1, 2]);
+      expect(tableRows(storage)).toBe(2);
       journal.append("r", [started("1")]);
       expect(journal.read("r")).toHaveLength(3);
     });
