@@ -55,7 +55,9 @@ export const catFact = flow(
   {
     name: "cat-fact",
     description: "Fetches a random cat fact",
-    params: z.object({ url: z.url().default("https://catfact.ninja/fact") }),
+    params: z.object({
+      url: z.url().default("https://catfact.ninja/fact").describe("The cat-fact API to call"),
+    }),
   },
   async function* ({ url }) {
     const json = yield* callApi(url);

@@ -76,7 +76,11 @@ describe("iris flow of flows", () => {
       (e: unknown) => e,
     );
     assert.ok(error instanceof FlowRunError);
-    assert.equal((error.cause as { field?: string }).field, "testDataRatio");
+    assert.equal(error.field, "testDataRatio", "the field is on the error itself");
+    assert.deepEqual(
+      error.issues?.map((issue) => issue.field),
+      ["testDataRatio"],
+    );
     assert.equal(journal.runIds().length, 1, "no subflow was started");
   });
 });
@@ -149,7 +153,7 @@ describe("cat-fact against a local HTTP server", () => {
       (e: unknown) => e,
     );
     assert.ok(error instanceof FlowRunError);
-    assert.equal((error.cause as { field?: string }).field, "url");
+    assert.equal(error.field, "url");
   });
 });
 

@@ -11,7 +11,8 @@
  *   with `resultStorageKey`;
  * - `log_stdout=True` on `report_accuracy` → `logPrints: true`.
  *
- * Run it: `npx deno run -A examples/iris.ts --param testDataRatio=0.3`
+ * Run it: `npx deno run -A examples/iris.ts --param testDataRatio=0.3` (`--help` lists the
+ * parameters)
  *
  * @module
  */
@@ -143,13 +144,34 @@ export const reportAccuracy = task(
 );
 
 const engineerParams = z.object({
-  testDataRatio: z.number().gt(0).lt(1).default(0.2),
-  seed: z.number().int().default(42),
+  testDataRatio: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.2)
+    .describe("Share of each class kept for the test set"),
+  seed: z.number().int().default(42).describe("Seed of the shuffle before the split"),
+});
+
+const numbers = z.array(z.number());
+
+/** A {@link TrainTest} as data-science's parameter: what data-engineer returns. */
+const trainTestSchema = z.object({
+  trainX: z.array(numbers).min(1),
+  trainY: numbers.min(1),
+  testX: z.array(numbers).min(1),
+  testY: numbers.min(1),
+  classes: z.array(z.string()),
 });
 
 /** Prefect's `data-engineer` flow. */
 export const dataEngineer = flow(
-  { name: "data-engineer", params: engineerParams, version: "1" },
+  {
+    name: "data-engineer",
+    description: "Iris: loads, encodes and splits the data set",
+    params: engineerParams,
+    version: "1",
+  },
   async function* ({ testDataRatio, seed }) {
     const targetCol = "species" as const;
     const data = yield* loadData();
@@ -161,8 +183,13 @@ export const dataEngineer = flow(
 
 /** Prefect's `data-science` flow: trains on the split it is given. */
 export const dataScience = flow(
-  { name: "data-science", version: "1" },
-  async function* ({ split }: { split: TrainTest }) {
+  {
+    name: "data-science",
+    description: "Iris: trains a nearest-centroid model on a split and reports its accuracy",
+    version: "1",
+    params: z.object({ split: trainTestSchema.describe("The data-engineer flow's output") }),
+  },
+  async function* ({ split }) {
     const model = yield* trainModel(split.trainX, split.trainY);
     const predictions = yield* predict(model, split.testX);
     return yield* reportAccuracy(predictions, split.testY);

@@ -32,6 +32,7 @@ function step(id: number, endedAt: number): StepDetail {
     parentStepId: null,
     inputs: [],
     tags: [],
+    resultLocation: { storage: "inline" },
     error: null,
   };
 }

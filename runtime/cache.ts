@@ -7,6 +7,7 @@
  */
 
 import type { Encoded } from "./codec.ts";
+import { sha256Bytes } from "./sha256.ts";
 
 /** A cached task result. */
 export interface CacheEntry {
@@ -59,7 +60,8 @@ export class InMemoryCacheStore implements CacheStore {
 }
 
 /**
- * Hashes text with SHA-256 (Web Crypto, present in every runtime Weir targets) to hex.
+ * Hashes text with SHA-256 to hex: with Web Crypto where it exists, else in plain JavaScript
+ * (browsers offer `crypto.subtle` only in secure contexts).
  *
  * @example
  * ```ts
@@ -67,7 +69,9 @@ export class InMemoryCacheStore implements CacheStore {
  * ```
  */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  const bytes = new TextEncoder().encode(text);
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  const digest = subtle === undefined ? sha256Bytes(bytes) : await subtle.digest("SHA-256", bytes);
   let hex = "";
   for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
   return hex;

@@ -126,6 +126,13 @@ export class ParameterValidationError extends WeirError {
  * ```
  */
 export class FlowRunError extends WeirError {
+  /**
+   * When the run was refused for its parameters: the first field at fault (as on the
+   * `ParameterValidationError` in `cause`), e.g. `"testDataRatio"`; else undefined.
+   */
+  declare readonly field?: string;
+  /** When the run was refused for its parameters: every field at fault and why. */
+  declare readonly issues?: readonly ParameterIssue[];
   constructor(
     message: string,
     readonly runId: string,
@@ -133,6 +140,10 @@ export class FlowRunError extends WeirError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    const cause = options?.cause;
+    if (cause instanceof ParameterValidationError) {
+      Object.assign(this, { field: cause.field, issues: cause.issues });
+    }
   }
 }
 
@@ -259,6 +270,64 @@ export function deserializeError(data: SerializedError): Error {
   }
   if (data.data !== undefined) Object.assign(error, data.data);
   return error;
+}
+
+/**
+ * An error as one line, `Name: message`, followed by its causes (`code` included when they
+ * have one), so that "TypeError: fetch failed" also says which DNS or TLS error was behind it.
+ *
+ * @example
+ * ```ts
+ * describeError(new TypeError("fetch failed", { cause: Object.assign(new Error("getaddrinfo ENOTFOUND x.invalid"), { code: "ENOTFOUND" }) }));
+ * // "TypeError: fetch failed (caused by Error: getaddrinfo ENOTFOUND x.invalid [ENOTFOUND])"
+ * ```
+ */
+export function describeError(error: Error): string {
+  let text = `${error.name}: ${error.message}`;
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause !== undefined && cause !== null && depth < 4; depth++) {
+    if (!(cause instanceof Error)) {
+      text += ` (caused by ${typeof cause === "string" ? cause : String(jsonSafe(cause))})`;
+      break;
+    }
+    const code = (cause as { code?: unknown }).code;
+    const tag = typeof code === "string" && !cause.message.includes(code) ? ` [${code}]` : "";
+    text += ` (caused by ${cause.name}: ${cause.message}${tag})`;
+    cause = cause.cause;
+  }
+  return text;
+}
+
+/**
+ * The stack frames of an error (its `stack` without the leading `Name: message` lines), for
+ * the run's logs; "" when it has none.
+ *
+ * @example
+ * ```ts
+ * stackFrames(new Error("boom")); // "    at task (file:///app/flows.ts:12:9)\n    at ..."
+ * ```
+ */
+export function stackFrames(error: Error): string {
+  const lines = (error.stack ?? "").split("\n");
+  const first = lines.findIndex((line) => /^\s+at\s/.test(line) || /@\S*:\d+:\d+$/.test(line));
+  return first === -1 ? "" : lines.slice(first).join("\n");
+}
+
+/**
+ * Whether an error must not be retried: a {@link NonRetryableError}, or a missing Deno
+ * permission (`Deno.errors.NotCapable`, `PermissionDenied`), which no retry can grant.
+ *
+ * @example
+ * ```ts
+ * isNonRetryable(new NonRetryableError("404")); // true
+ * ```
+ */
+export function isNonRetryable(error: Error): boolean {
+  return (
+    error instanceof NonRetryableError ||
+    error.name === "NotCapable" ||
+    error.name === "PermissionDenied"
+  );
 }
 
 function describeThrown(value: unknown): string {

@@ -5,9 +5,11 @@
  */
 
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { notAGenerator } from "./engine/drive.ts";
 import { startRun } from "./engine/start.ts";
 import { UsageError } from "./errors.ts";
 import type { FinalState, Flow, FlowBody, FlowOptions, SubflowOptions } from "./flow_types.ts";
+import { randomUUID } from "./random.ts";
 import type { RunHandle, RunOptions } from "./run_options.ts";
 import { paramsJsonSchema, validateParams } from "./schema.ts";
 import { Step } from "./step.ts";
@@ -43,6 +45,13 @@ export function flow<S extends StandardSchemaV1, R>(
 export function flow<P, R>(options: FlowOptions<P>, body: FlowBody<P, R>): Flow<P, R>;
 export function flow<P, R>(options: FlowOptions<P>, body: FlowBody<P, R>): Flow<P, R> {
   validateFlowOptions(options);
+  if (typeof body !== "function") {
+    throw notAGenerator(options.name, `is ${body === undefined ? "missing" : typeof body}`);
+  }
+  // A native async function can never be a flow body; transpiled ones are caught when run.
+  if (body.constructor?.name === "AsyncFunction") {
+    throw notAGenerator(options.name, "is an async function");
+  }
   const call = (params: P, subflow: SubflowOptions = {}) =>
     new Step<R>({ type: "subflow", flow: definition as never, params, ...subflow });
   const start = (params: P, runOptions: RunOptions = {}): RunHandle<R> => {
@@ -59,12 +68,7 @@ export function flow<P, R>(options: FlowOptions<P>, body: FlowBody<P, R>): Flow<
                 : runOptions.scheduledAt.getTime(),
           }),
     };
-    return startRun<R>(
-      definition as never,
-      runOptions,
-      runOptions.runId ?? crypto.randomUUID(),
-      create,
-    );
+    return startRun<R>(definition as never, runOptions, runOptions.runId ?? randomUUID(), create);
   };
   const run = async (params: P, runOptions: RunOptions & { returnState?: boolean } = {}) => {
     const handle = start(params, runOptions);

@@ -40,6 +40,8 @@ export interface StepView {
 export interface RunView {
   readonly id: string;
   readonly flowName: string;
+  /** The flow's `version` option when the run was created, if it had one. */
+  readonly flowVersion?: string;
   readonly name: string;
   readonly parameters: unknown;
   readonly tags: readonly string[];
@@ -119,6 +121,7 @@ export function viewOf(
   return {
     id: info.id,
     flowName: info.flowName,
+    ...(info.flowVersion === undefined ? {} : { flowVersion: info.flowVersion }),
     name: info.name,
     parameters: decode(info.parameters),
     tags: info.tags,

@@ -157,7 +157,7 @@ describe("Prefect-style log lines", () => {
     const { logs, runId } = await runStep(() => broken());
     const lines = logs.records
       .filter((r) => r.runId === runId && r.stepId === "0")
-      .map((r) => formatLogLine(r).slice(13));
+      .map((r) => formatLogLine(r).slice(13).split("\n")[0]);
     assert.deepEqual(lines, [
       "| ERROR   | Task run 'broken-0' - Task run failed with exception: Error: boom",
       "| ERROR   | Task run 'broken-0' - Finished in state Failed('Task run encountered an exception Error: boom')",

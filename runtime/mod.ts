@@ -61,8 +61,10 @@ export {
 export { inProcessSubflows } from "./engine/start.ts";
 export {
   CancelledError,
+  describeError,
   deserializeError,
   FlowRunError,
+  isNonRetryable,
   NonDeterminismError,
   NonRetryableError,
   type ParameterIssue,
@@ -71,6 +73,7 @@ export {
   registerErrorClass,
   type SerializedError,
   serializeError,
+  stackFrames,
   TimeoutError,
   UsageError,
   WeirError,
@@ -108,7 +111,7 @@ export {
   type LogSink,
   teeSinks,
 } from "./logs.ts";
-export { hashString, seededRandom, uuidFrom } from "./random.ts";
+export { hashString, randomUUID, seededRandom, uuidFrom, uuidFromBytes } from "./random.ts";
 export { InMemoryResultStore, type ResultStore } from "./results.ts";
 export { exponentialBackoff, retryDelayMs } from "./retry.ts";
 export type { ExecutionResult, RunHandle, RunOptions } from "./run_options.ts";

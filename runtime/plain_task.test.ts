@@ -77,7 +77,12 @@ async function runWith(
   const entries = JSON.parse(JSON.stringify(journal.read("r")), (key, value) =>
     key === "stack" ? undefined : value,
   ) as JournalEntry[];
-  return { outcome, entries, logs: logs.records, contexts };
+  // Failure lines end with the stack (frames start with "    at"): keep only the first line.
+  const records = logs.records.map((r) => ({
+    ...r,
+    message: r.message.split("\n    at ")[0] ?? "",
+  }));
+  return { outcome, entries, logs: records, contexts };
 }
 
 /** Runs a fresh `makeFn()` both ways; asserts the same outcome, journal, logs and contexts. */

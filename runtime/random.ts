@@ -57,3 +57,41 @@ export function uuidFrom(random: () => number): string {
   const variant = (8 + Math.floor(random() * 4)).toString(16);
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
 }
+
+/**
+ * A random v4 UUID from the platform's cryptographic generator. Uses `crypto.randomUUID` where
+ * it exists, else builds one from `crypto.getRandomValues`: browsers offer `randomUUID` only
+ * in secure contexts (https or localhost), while `getRandomValues` works on any page.
+ *
+ * @example
+ * ```ts
+ * randomUUID(); // "3b241101-e2bb-4255-8caf-4136c566a962"
+ * ```
+ */
+export function randomUUID(): string {
+  const webCrypto = (globalThis as { crypto?: Partial<Crypto> }).crypto;
+  if (typeof webCrypto?.randomUUID === "function") return webCrypto.randomUUID();
+  return uuidFromBytes(webCrypto);
+}
+
+/**
+ * A v4 UUID from `crypto.getRandomValues` alone (RFC 9562: version 4, variant 10xx).
+ *
+ * @example
+ * ```ts
+ * uuidFromBytes(crypto); // "xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx"
+ * ```
+ * @throws {Error} when the platform has no `crypto.getRandomValues` at all.
+ */
+export function uuidFromBytes(webCrypto: Partial<Crypto> | undefined): string {
+  if (typeof webCrypto?.getRandomValues !== "function") {
+    throw new Error(
+      "Cannot make a run id: this platform has neither crypto.randomUUID nor crypto.getRandomValues; pass a runId in the run options",
+    );
+  }
+  const bytes = webCrypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -6,7 +6,15 @@
  * @module
  */
 
-import { isFinal, type JournalEntry, serializeError, viewOf } from "../runtime/mod.ts";
+import type { ResultLocation } from "../protocol/run.ts";
+import {
+  isFinal,
+  type JournalEntry,
+  type SerializedError,
+  type StepView,
+  serializeError,
+  viewOf,
+} from "../runtime/mod.ts";
 import type { GraphEdge, RunDetail, RunGraph, StepDetail } from "./api/run_json.ts";
 import type { RunSummary } from "./storage/outbox.ts";
 
@@ -40,11 +48,13 @@ export function runDetail(entries: readonly JournalEntry[]): RunDetail {
     parentStepId: step.parentStepId ?? null,
     inputs: step.inputs,
     tags: step.tags,
-    error: step.error === undefined ? null : serializeError(step.error),
+    resultLocation: resultLocation(step),
+    error: step.error === undefined ? null : publicError(step.error),
   }));
   return {
     id: view.id,
     flowName: view.flowName,
+    flowVersion: view.flowVersion ?? null,
     name: view.name,
     parentRunId: view.parentRunId ?? null,
     parentStepId: view.parentStepId ?? null,
@@ -55,11 +65,47 @@ export function runDetail(entries: readonly JournalEntry[]): RunDetail {
     retries: view.retries,
     result: view.result ?? null,
     resultRef: view.resultRef ?? null,
-    error: view.error === undefined ? null : serializeError(view.error),
+    error: view.error === undefined ? null : publicError(view.error),
     taskRuns: steps.filter((s) => s.kind === "task"),
     subflowRuns: steps.filter((s) => s.kind === "subflow"),
     steps,
   };
+}
+
+/**
+ * An error as the API shows it: name, message, data and causes, without stacks, which name
+ * the server's files (the run's logs keep the stack of each failure).
+ *
+ * @example
+ * ```ts
+ * publicError(new Error("boom")); // { name: "Error", message: "boom" }
+ * ```
+ */
+export function publicError(error: Error): SerializedError {
+  const strip = (data: SerializedError): SerializedError => {
+    const { stack: _stack, cause, ...rest } = data;
+    if (cause === undefined) return rest;
+    return { ...rest, cause: "name" in cause ? strip(cause) : cause };
+  };
+  return strip(serializeError(error));
+}
+
+/**
+ * Where a completed step's result is kept: its journal entry, or the results bucket.
+ *
+ * @example
+ * ```ts
+ * resultLocation(view.taskRuns[0]); // { storage: "r2", bucket: "RESULTS", key: "iris/.../split-data_output" }
+ * ```
+ */
+export function resultLocation(step: StepView): ResultLocation | null {
+  if (step.resultRef !== undefined) {
+    return { storage: "r2", bucket: "RESULTS", key: step.resultRef.key };
+  }
+  if (step.state.type !== "COMPLETED" || (step.kind !== "task" && step.kind !== "subflow")) {
+    return null;
+  }
+  return { storage: "inline" };
 }
 
 /** A {@link RunSummary} that {@link foldSummary} updates in place. */

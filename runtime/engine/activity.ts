@@ -13,6 +13,17 @@ import { abortReason, type Clock } from "../clock.ts";
 const NOT_YET = Symbol("not yet");
 
 /**
+ * What a pending wait is for: a task run's retry delay, or any other wait (a sleep, an
+ * event, a child run).
+ *
+ * @example
+ * ```ts
+ * await activity.until(retryAt, signal, "retryDelay");
+ * ```
+ */
+export type WaitKind = "retryDelay" | "wait";
+
+/**
  * Counts active work and pending waits for one execution.
  *
  * @example
@@ -24,7 +35,8 @@ const NOT_YET = Symbol("not yet");
  */
 export class Activity {
   #active = 0;
-  readonly #waits = new Map<object, number | undefined>();
+  readonly #waits = new Map<object, { at: number | undefined; kind: WaitKind }>();
+  #onlyRetryDelays = false;
   #checkScheduled = false;
   #resolveSuspended!: (wakeAt: number | undefined) => void;
   /** Resolves, with the earliest wake time, when the execution should suspend. */
@@ -54,19 +66,32 @@ export class Activity {
    * Waits until `epochMs`: on the clock in "wait" mode; in "suspend" mode by registering a
    * timer and never resolving in this execution (unless the time has already come).
    */
-  until(epochMs: number, signal: AbortSignal): Promise<void> {
+  until(epochMs: number, signal: AbortSignal, kind: WaitKind = "wait"): Promise<void> {
     if (this.clock.now() >= epochMs) return Promise.resolve();
     if (this.mode === "wait") return this.clock.sleepUntil(epochMs, signal);
-    return this.block(new Promise<never>(() => {}), signal, epochMs);
+    return this.block(new Promise<never>(() => {}), signal, epochMs, kind);
+  }
+
+  /**
+   * Whether the last suspension waited only for task retry delays: the run is then still
+   * Running (its task runs are AwaitingRetry), not Suspended, which means waiting for input.
+   */
+  get suspendedOnlyForRetryDelays(): boolean {
+    return this.#onlyRetryDelays;
   }
 
   /**
    * Waits for `promise` as a pending wait (an event, a child run). In "suspend" mode the
    * execution may suspend while it is pending; `wakeAt` is when a timer would end it.
    */
-  block<T>(promise: Promise<T>, signal: AbortSignal, wakeAt?: number): Promise<T> {
+  block<T>(
+    promise: Promise<T>,
+    signal: AbortSignal,
+    wakeAt?: number,
+    kind: WaitKind = "wait",
+  ): Promise<T> {
     const token = {};
-    this.#waits.set(token, wakeAt);
+    this.#waits.set(token, { at: wakeAt, kind });
     this.#scheduleCheck();
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
@@ -129,9 +154,12 @@ export class Activity {
       this.#checkScheduled = false;
       if (this.#active !== 0 || this.#waits.size === 0) return;
       let earliest: number | undefined;
-      for (const at of this.#waits.values()) {
+      let onlyRetryDelays = true;
+      for (const { at, kind } of this.#waits.values()) {
         if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+        if (kind !== "retryDelay") onlyRetryDelays = false;
       }
+      this.#onlyRetryDelays = onlyRetryDelays;
       this.#resolveSuspended(earliest);
     }, 0);
   }

@@ -119,7 +119,9 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
   try {
     let generator: AsyncGenerator<Command, unknown, unknown>;
     try {
-      generator = exec.flow.body(params, ctx);
+      const made: unknown = exec.flow.body(params, ctx);
+      if (!isAsyncIterator(made)) throw notAGenerator(exec.flow.flowName, returned(made));
+      generator = made;
     } catch (error) {
       return { kind: "failed", error: toError(error), fatal: false, timedOut: false };
     }
@@ -131,7 +133,7 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
         next =
           input === undefined || input.ok
             ? await generator.next(input?.value)
-            : await generator.throw(input.error);
+            : await generator.throw(exec.noteStepError(input.error));
       } catch (error) {
         const suspension = await settleAll();
         if (suspension !== undefined) return suspension;
@@ -207,6 +209,38 @@ export async function drive(exec: Execution, params: unknown): Promise<DriveResu
 function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   return new Error(typeof value === "string" ? value : `Non-error value thrown: ${String(value)}`);
+}
+
+function isAsyncIterator(value: unknown): value is AsyncGenerator<Command, unknown, unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { next?: unknown }).next === "function" &&
+    typeof (value as { throw?: unknown }).throw === "function"
+  );
+}
+
+/**
+ * The error for a flow body that is not an async generator function, saying what to write.
+ * `what` says what the body is or returned.
+ *
+ * @example
+ * ```ts
+ * notAGenerator("report", "is an async function").message;
+ * // "The body of flow 'report' is an async function, not an async generator: write it as `async function* ...`"
+ * ```
+ */
+export function notAGenerator(flowName: string, what: string): UsageError {
+  return new UsageError(
+    `The body of flow '${flowName}' ${what}, not an async generator: write it as \`async function* (params, ctx) { const x = yield* myTask(params.n); return x; }\` (a * after function, and yield* before each task call)`,
+  );
+}
+
+function returned(made: unknown): string {
+  if (typeof made === "object" && made !== null && "then" in made) {
+    return "returned a promise (it is an async function)";
+  }
+  return `returned ${made === undefined ? "undefined" : describe(made)} (it is a plain function)`;
 }
 
 function describe(value: unknown): string {

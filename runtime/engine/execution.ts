@@ -10,7 +10,7 @@ import { deserializeError, serializeError } from "../errors.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { JournalEntry, ResultRef } from "../journal.ts";
 import { createLogger, type Logger, type LogRecord, type LogSink } from "../logs.ts";
-import { seededRandom } from "../random.ts";
+import { randomUUID, seededRandom } from "../random.ts";
 import type { State } from "../states.ts";
 import type { StepHandle } from "../step.ts";
 import { Activity } from "./activity.ts";
@@ -55,6 +55,14 @@ export class Execution {
   /** Aborts on cancellation, flow timeout, or the host's signal. */
   readonly signal: AbortSignal;
   readonly inflight = new Map<StepHandle<unknown>, Promise<Outcome>>();
+  /** Errors of failed steps thrown into the body: their step's lines logged them already. */
+  readonly stepErrors = new WeakSet<object>();
+
+  /** Remembers that `error` came from a failed step (see {@link stepErrors}); returns it. */
+  noteStepError(error: unknown): unknown {
+    if (typeof error === "object" && error !== null) this.stepErrors.add(error);
+    return error;
+  }
   readonly producedBy = new WeakMap<object, string>();
   readonly random: () => number;
   readonly flowLogger: Logger;
@@ -218,7 +226,7 @@ export class Execution {
     const limit = this.host.resultInlineLimit;
     const tooBig = limit !== undefined && JSON.stringify(encoded).length > limit;
     if (persistKey === undefined && !tooBig) return { value: encoded };
-    return this.#persist(encoded, persistKey ?? `${this.runId}/${crypto.randomUUID()}`);
+    return this.#persist(encoded, persistKey ?? `${this.runId}/${randomUUID()}`);
   }
 
   async #persist(encoded: Encoded, key: string): Promise<{ ref: ResultRef }> {
@@ -290,7 +298,7 @@ export class Execution {
     const entry = {
       type: "event.received",
       at: this.now(),
-      eventId: crypto.randomUUID(),
+      eventId: randomUUID(),
       name,
       payload: encode(payload),
     } as const;

@@ -10,10 +10,16 @@
 
 import { decode, encode } from "../codec.ts";
 import { formatMillis, toMillis } from "../duration.ts";
-import { CancelledError, serializeError, TimeoutError, UsageError } from "../errors.ts";
+import {
+  CancelledError,
+  describeError,
+  serializeError,
+  TimeoutError,
+  UsageError,
+} from "../errors.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { JournalEntry } from "../journal.ts";
-import { hashString, seededRandom } from "../random.ts";
+import { hashString, randomUUID, seededRandom } from "../random.ts";
 import { retryDelayMs } from "../retry.ts";
 import type { ExecutionResult } from "../run_options.ts";
 import { validateParams } from "../schema.ts";
@@ -37,6 +43,7 @@ import { callHooks } from "./hooks.ts";
 import type { Host } from "./host.ts";
 import { type CreateRun, runCreation } from "./run_creation.ts";
 import { applyEntry, foldJournal, type RunRecord } from "./run_record.ts";
+import { failureLine } from "./task_run_entries.ts";
 
 /** The executor's report: the {@link ExecutionResult}, plus the result when finished. */
 export type ExecutionReport = ExecutionResult & {
@@ -138,7 +145,7 @@ export class RunLifecycle {
       {
         type: "event.received",
         at: this.host.clock.now(),
-        eventId: crypto.randomUUID(),
+        eventId: randomUUID(),
         name,
         payload: encode(payload),
       },
@@ -225,16 +232,20 @@ export class RunLifecycle {
       const result = await this.#driveWithTimeout(exec, params, record);
       if (result.kind === "suspended") {
         const at = exec.now();
-        await exec.append([
-          {
-            type: "run.state",
-            at,
-            state: Suspended(
+        // Waiting out task retry delays, the run stays Running (its task runs show
+        // AwaitingRetry); Suspended says it waits for something else, such as an event.
+        if (!exec.activity.suspendedOnlyForRetryDelays) {
+          await exec.append([
+            {
+              type: "run.state",
               at,
-              result.wakeAt === undefined ? {} : { scheduledTime: result.wakeAt },
-            ),
-          },
-        ]);
+              state: Suspended(
+                at,
+                result.wakeAt === undefined ? {} : { scheduledTime: result.wakeAt },
+              ),
+            },
+          ]);
+        }
         await exec.flushLogs();
         return result.wakeAt === undefined
           ? { status: "suspended" }
@@ -267,10 +278,14 @@ export class RunLifecycle {
           },
         ]);
         exec.engineLogger.error(
-          `Flow run failed with exception: ${error.name}: ${error.message} - Retry ${record.retries + 1}/${retries} will start ${formatMillis(delay)} from now`,
+          `Flow run failed with exception: ${describeError(error)} - Retry ${record.retries + 1}/${retries} will start ${formatMillis(delay)} from now`,
         );
         await exec.flushLogs();
         continue;
+      }
+      if (!result.timedOut && !exec.stepErrors.has(error)) {
+        // Thrown by the body itself: its stack goes to the logs (API errors carry none).
+        exec.engineLogger.error(failureLine(error, "Flow run"));
       }
       return this.#finish(exec, result.timedOut ? "timedOut" : "failed", error);
     }

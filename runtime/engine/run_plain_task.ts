@@ -10,7 +10,7 @@
 
 import { abortReason } from "../clock.ts";
 import { decode, type Encoded, encode } from "../codec.ts";
-import { NonRetryableError } from "../errors.ts";
+import { describeError, NonRetryableError } from "../errors.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { ResultRef } from "../journal.ts";
 import { Completed, Failed, Running, type State } from "../states.ts";
@@ -18,7 +18,7 @@ import type { StepSpec } from "../step.ts";
 import type { AnyTask } from "../task_types.ts";
 import type { Execution, Outcome } from "./execution.ts";
 import { TaskAttempt } from "./invoke_task.ts";
-import { cancelled, fail, inputsOf, started, toError } from "./task_run_entries.ts";
+import { cancelled, fail, failureLine, inputsOf, started, toError } from "./task_run_entries.ts";
 
 type TaskSpec = Extract<StepSpec, { type: "task" }>;
 
@@ -164,9 +164,9 @@ function threw(
   const logger = exec.stepLogger(stepId, `Task run '${runName}'`);
   const error = toError(thrown);
   const state = Failed(exec.now(), {
-    message: `Task run encountered an exception ${error.name}: ${error.message}`,
+    message: `Task run encountered an exception ${describeError(error)}`,
   });
-  logger.error(`Task run failed with exception: ${error.name}: ${error.message}`);
+  logger.error(failureLine(error));
   return fail(exec, stepId, error, 1, state);
 }
 

@@ -8,6 +8,7 @@
 
 import { decode } from "../codec.ts";
 import { deserializeError } from "../errors.ts";
+import { randomUUID } from "../random.ts";
 import { Completed, Failed, Running } from "../states.ts";
 import type { StepSpec } from "../step.ts";
 import type { Execution, Outcome } from "./execution.ts";
@@ -32,7 +33,7 @@ export async function runSubflow(
 ): Promise<Outcome> {
   let childRunId = rec?.childRunId;
   if (childRunId === undefined) {
-    childRunId = crypto.randomUUID();
+    childRunId = randomUUID();
     const at = exec.now();
     await exec.append([
       {

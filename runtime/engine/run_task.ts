@@ -8,7 +8,13 @@
 import { abortReason } from "../clock.ts";
 import { type Encoded, encode } from "../codec.ts";
 import { formatMillis, toMillis } from "../duration.ts";
-import { NonRetryableError, RetryAfterError, serializeError } from "../errors.ts";
+import {
+  describeError,
+  isNonRetryable,
+  NonRetryableError,
+  RetryAfterError,
+  serializeError,
+} from "../errors.ts";
 import type { ResultRef } from "../journal.ts";
 import { hashString, seededRandom } from "../random.ts";
 import { retryDelayMs } from "../retry.ts";
@@ -28,7 +34,7 @@ import { cacheKeyFor } from "./cache_key.ts";
 import type { Execution, Outcome } from "./execution.ts";
 import { invoke } from "./invoke_task.ts";
 import type { StepRecord } from "./run_record.ts";
-import { cancelled, fail, inputsOf, started } from "./task_run_entries.ts";
+import { cancelled, fail, failureLine, inputsOf, started } from "./task_run_entries.ts";
 
 type TaskSpec = Extract<StepSpec, { type: "task" }>;
 
@@ -87,7 +93,7 @@ export async function runTask(
       if (retryAt !== undefined) {
         exec.activity.leave();
         try {
-          await exec.activity.until(retryAt, signal);
+          await exec.activity.until(retryAt, signal, "retryDelay");
         } catch (error) {
           return await cancelled(exec, stepId, error, current?.attempt ?? 1);
         } finally {
@@ -177,7 +183,7 @@ export async function runTask(
         return await cancelled(exec, stepId, abortReason(signal), attempt);
       }
       const retries = options.retries ?? 0;
-      let retry = attempt <= retries && !(error instanceof NonRetryableError);
+      let retry = attempt <= retries && !isNonRetryable(error);
       if (retry && options.retryCondition !== undefined) {
         try {
           retry = await options.retryCondition(error, attempt);
@@ -212,7 +218,7 @@ export async function runTask(
           },
         ]);
         logger.error(
-          `Task run failed with exception: ${error.name}: ${error.message} - Retry ${attempt}/${retries} will start ${formatMillis(delay)} from now`,
+          `Task run failed with exception: ${describeError(error)} - Retry ${attempt}/${retries} will start ${formatMillis(delay)} from now`,
         );
         continue;
       }
@@ -220,9 +226,9 @@ export async function runTask(
       const state = result.timedOut
         ? TimedOut(at, { message: error.message })
         : Failed(at, {
-            message: `Task run encountered an exception ${error.name}: ${error.message}`,
+            message: `Task run encountered an exception ${describeError(error)}`,
           });
-      logger.error(`Task run failed with exception: ${error.name}: ${error.message}`);
+      logger.error(failureLine(error));
       return await fail(exec, stepId, error, attempt, state);
     }
   } finally {

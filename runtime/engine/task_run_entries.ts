@@ -5,7 +5,13 @@
  * @module
  */
 
-import { CancelledError, serializeError } from "../errors.ts";
+import {
+  CancelledError,
+  describeError,
+  serializeError,
+  stackFrames,
+  TimeoutError,
+} from "../errors.ts";
 import type { JournalEntry } from "../journal.ts";
 import { Cancelled, Failed, type State } from "../states.ts";
 import type { AnyTask } from "../task_types.ts";
@@ -135,4 +141,19 @@ export async function cancelled(
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   return new Error(typeof value === "string" ? value : `Non-error value thrown: ${String(value)}`);
+}
+
+/**
+ * The log line of a final failure: the exception with its causes, then its stack (the stack
+ * stays in the logs; the API's error fields carry none). `what` is "Task run" or "Flow run".
+ *
+ * @example
+ * ```ts
+ * logger.error(failureLine(new Error("boom"))); // "Task run failed with exception: Error: boom\n    at ..."
+ * ```
+ */
+export function failureLine(error: Error, what = "Task run"): string {
+  // A timeout's stack shows only the engine's timer, not the task's code.
+  const frames = error instanceof TimeoutError ? "" : stackFrames(error);
+  return `${what} failed with exception: ${describeError(error)}${frames === "" ? "" : `\n${frames}`}`;
 }

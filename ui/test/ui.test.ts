@@ -78,9 +78,10 @@ describe("flows", () => {
     assert.equal(await page.locator("#param-testDataRatio").inputValue(), "0.2");
     assert.equal(await page.locator("#param-seed").inputValue(), "42");
     await page.getByText("> 0, < 1").waitFor();
-    // A flow without a schema takes its parameters as one JSON object.
+    // Every example flow declares its parameters now: the elevator's show as fields too.
     await page.goto(`${worker.url}/flows/elevator`);
-    assert.equal(await page.locator("#param-json").inputValue(), "{}");
+    assert.equal(await page.locator("#param-floors").inputValue(), "10");
+    assert.equal(await page.locator("#param-json").count(), 0);
     await page.close();
   });
 
@@ -308,6 +309,43 @@ describe("the runs list", () => {
     await page.locator("tr[data-run] a.strong").first().click();
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
     await expectState(page, "Failed");
+    await page.close();
+  });
+
+  it("follows new runs and their state changes without a reload", async () => {
+    const page = await newPage(browser, errors);
+    await page.goto(`${worker.url}/runs?limit=2`);
+    await page.locator("tr[data-run]").nth(1).waitFor();
+    // "Load more" pages stay while the list refreshes.
+    await page.getByRole("button", { name: "Load more" }).click();
+    await page.locator("tr[data-run]").nth(3).waitFor();
+    const before = await page.locator("tr[data-run]").count();
+    await page.evaluate(() => {
+      (window as unknown as { marker: string }).marker = "same page";
+    });
+
+    facts.mode = "hold";
+    const created = await worker.api<Run>("/api/flows/cat-fact/runs", {
+      method: "POST",
+      body: { parameters: { url: facts.url } },
+    });
+    const row = page.locator(`tr[data-run="${created.id}"]`);
+    await row.waitFor();
+    assert.equal(
+      await page.locator("tr[data-run]").first().getAttribute("data-run"),
+      created.id,
+      "the new run is at the top",
+    );
+    await facts.held();
+    await row.locator(".badge", { hasText: "Running" }).waitFor();
+    facts.release();
+    await row.locator(".badge", { hasText: "Completed" }).waitFor();
+    assert.equal(await page.locator("tr[data-run]").count(), before + 1, "no run was dropped");
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { marker?: string }).marker),
+      "same page",
+      "the page was not reloaded",
+    );
     await page.close();
   });
 });

@@ -108,7 +108,9 @@ describe("retries", () => {
         name: "AwaitingRetry",
         scheduledTime: failedAt + 30_000,
       });
-      expect(waiting.state).toMatchObject({ name: "Suspended", scheduledTime: failedAt + 30_000 });
+      // The run stays Running while its task waits out the delay (Suspended = waiting for input).
+      expect(waiting.state).toMatchObject({ type: "RUNNING", name: "Running" });
+      expect(states(waiting.stateHistory)).not.toContain("PAUSED/Suspended");
       expect(await alarmOf(run.id)).toBe(failedAt + 30_000);
       expect(await executionsOf(run.id)).toEqual({ "flaky-0": attempt });
       // Not yet: an early alarm does not run the next attempt.

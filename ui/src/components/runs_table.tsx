@@ -23,7 +23,7 @@ export function RunsTable(props: { runs: readonly RunSummary[]; showFlow?: boole
   const showFlow = props.showFlow !== false;
   return (
     <div class="table-wrap">
-      <table class="table runs-table">
+      <table class="table stack runs-table">
         <thead>
           <tr>
             <th>State</th>
@@ -38,30 +38,30 @@ export function RunsTable(props: { runs: readonly RunSummary[]; showFlow?: boole
         <tbody>
           {props.runs.map((run) => (
             <tr key={run.id} data-run={run.id} data-state={run.state.type}>
-              <td>
+              <td data-col="state">
                 <StateBadge state={run.state} />
               </td>
-              <td>
+              <td data-col="main">
                 <a class="strong" href={paths.run(run.id)}>
                   {run.name}
                 </a>
                 <Tags tags={run.tags} />
               </td>
               {showFlow && (
-                <td>
+                <td data-label="Flow">
                   <a href={paths.flow(run.flowName)}>{run.flowName}</a>
                 </td>
               )}
-              <td>
+              <td data-label="Created" data-col="created">
                 <When at={run.createdAt} />
               </td>
-              <td>
+              <td data-label="Start">
                 <When at={run.startedAt ?? run.scheduledAt} />
               </td>
-              <td class="mono">
+              <td class="mono" data-label="Duration" data-col="duration">
                 <Duration start={run.startedAt} end={run.endedAt} now={now} />
               </td>
-              <td>
+              <td data-label="Parent">
                 {run.parentRunId === null ? (
                   <span class="muted">—</span>
                 ) : (

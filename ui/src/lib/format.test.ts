@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { StateType } from "../api/types.ts";
 import {
   formatDuration,
   formatRelative,
@@ -7,6 +8,7 @@ import {
   isFinalType,
   prettyJson,
   runDuration,
+  runningTime,
   STATE_TYPES,
   stateClass,
   stateColor,
@@ -45,6 +47,32 @@ describe("runDuration", () => {
     assert.equal(runDuration(null, 4000, 9000), null);
     assert.equal(runDuration(undefined, undefined, 9000), null);
     assert.equal(runDuration(5000, null, 4000), 0);
+  });
+});
+
+describe("runningTime", () => {
+  const at = (type: StateType, timestamp: number) => ({ type, timestamp });
+  it("counts only the time a run spent running, not the wait before its retry", () => {
+    const history = [
+      at("PENDING", 0),
+      at("RUNNING", 1_000),
+      at("SCHEDULED", 3_000), // AwaitingRetry: an hour of waiting
+      at("RUNNING", 3_603_000), // Retrying
+      at("COMPLETED", 3_606_000),
+    ];
+    assert.equal(runningTime(history, 9_999_999), 2_000 + 3_000);
+  });
+  it("counts the open span to now while running, and skips suspended spans", () => {
+    const history = [
+      at("RUNNING", 1_000),
+      at("PAUSED", 2_000), // Suspended, waiting for an event
+      at("RUNNING", 60_000),
+    ];
+    assert.equal(runningTime(history, 61_500), 1_000 + 1_500);
+  });
+  it("is null for a run that never ran", () => {
+    assert.equal(runningTime([at("SCHEDULED", 0)], 5_000), null);
+    assert.equal(runningTime([], 5_000), null);
   });
 });
 

@@ -52,6 +52,33 @@ export function runDuration(
   return Math.max(0, (endedAt ?? now) - startedAt);
 }
 
+/**
+ * How long a run actually ran: the sum of the spans its state history spent in a RUNNING
+ * state (Running, Retrying), the open one counted to `now`. Time scheduled, waiting for a
+ * retry of the whole run, or suspended does not count, so a run retried after an hour's delay
+ * shows the seconds it ran, not the hour. Null when it never ran.
+ *
+ * @example
+ * ```ts
+ * // Ran 2s, failed, waited an hour for its retry, ran 3s more.
+ * runningTime([pending(0), running(0), awaitingRetry(2000), retrying(3_602_000), completed(3_605_000)], now); // 5000
+ * ```
+ */
+export function runningTime(
+  history: readonly { readonly type: StateType; readonly timestamp: number }[],
+  now: number,
+): number | null {
+  let total = 0;
+  let ran = false;
+  history.forEach((state, i) => {
+    if (state.type !== "RUNNING") return;
+    ran = true;
+    const end = history[i + 1]?.timestamp ?? now;
+    total += Math.max(0, end - state.timestamp);
+  });
+  return ran ? total : null;
+}
+
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");
 }

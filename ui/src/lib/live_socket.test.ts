@@ -3,7 +3,7 @@
 // then), the HTTP check before retrying a socket that never opened, and stop() ending it all.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it, mock } from "node:test";
-import { LIVE_PROTOCOL, tokenProtocol } from "../../../worker/api/live_protocol.ts";
+import { LIVE_PROTOCOL, tokenProtocol } from "../../../protocol/live_protocol.ts";
 import type { LiveHandlers, LiveStatus } from "./live_socket.ts";
 import { LiveFeed } from "./live_socket.ts";
 

@@ -4,7 +4,7 @@
  * flight at a time, so a burst of batches costs one or two snapshots, not one each). When the
  * socket drops it reconnects with backoff; there is no polling while it is open.
  *
- * The token travels as a subprotocol (worker/api/live_protocol.ts), since a browser cannot
+ * The token travels as a subprotocol (protocol/live_protocol.ts), since a browser cannot
  * set headers on a WebSocket. A socket that closes before it opens may have been refused
  * (401, 404): the browser does not say why, so `checkBeforeRetry` asks the API over HTTP,
  * which shows the token prompt or the API's error, before the next attempt.
@@ -12,7 +12,7 @@
  * @module
  */
 
-import { LIVE_PROTOCOL, tokenProtocol } from "../../../worker/api/live_protocol.ts";
+import { LIVE_PROTOCOL, tokenProtocol } from "../../../protocol/live_protocol.ts";
 import type { JournalEntry, LiveMessage, LogLine, RunDetail } from "../api/types.ts";
 import { backoffDelay } from "./live_state.ts";
 

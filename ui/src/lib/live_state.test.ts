@@ -19,6 +19,7 @@ function run(extra: Partial<RunDetail> = {}): RunDetail {
   return {
     id: "r",
     flowName: "f",
+    flowVersion: null,
     name: "n",
     parentRunId: null,
     parentStepId: null,
@@ -53,6 +54,7 @@ function step(id: string, state: State = running): StepDetail {
     parentStepId: null,
     inputs: [],
     tags: [],
+    resultLocation: null,
     error: null,
   };
 }

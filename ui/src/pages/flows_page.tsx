@@ -43,7 +43,7 @@ export function FlowsPage() {
       )}
       {flows.data !== undefined && flows.data.flows.length > 0 && (
         <div class="table-wrap">
-          <table class="table">
+          <table class="table stack flows-table">
             <thead>
               <tr>
                 <th>Flow</th>
@@ -57,17 +57,21 @@ export function FlowsPage() {
             <tbody>
               {flows.data.flows.map((flow) => (
                 <tr key={flow.name} data-flow={flow.name}>
-                  <td>
+                  <td data-col="main">
                     <a class="strong" href={paths.flow(flow.name)}>
                       {flow.name}
                     </a>
                     <Tags tags={flow.tags} />
                   </td>
-                  <td class="muted">{flow.description ?? "—"}</td>
-                  <td class="mono small">{parameterSummary(flow)}</td>
-                  <td>{flow.version ?? <span class="muted">—</span>}</td>
-                  <td>{flow.retries}</td>
-                  <td class="row-actions">
+                  <td class="muted" data-col="wide">
+                    {flow.description ?? "—"}
+                  </td>
+                  <td class="mono small" data-label="Parameters" data-col="wide">
+                    {parameterSummary(flow)}
+                  </td>
+                  <td data-label="Version">{flow.version ?? <span class="muted">—</span>}</td>
+                  <td data-label="Retries">{flow.retries}</td>
+                  <td class="row-actions" data-col="actions">
                     <a class="button small" href={paths.flowRuns(flow.name)}>
                       Runs
                     </a>

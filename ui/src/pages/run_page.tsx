@@ -8,7 +8,7 @@
 import { useState } from "preact/hooks";
 import type { RunDetail } from "../api/types.ts";
 import { Card, ErrorBox, Json, Loading, StateBadge, Tags, useNow } from "../components/common.tsx";
-import { formatDuration, formatTime, isFinalType, runDuration } from "../lib/format.ts";
+import { formatDuration, formatTime, isFinalType, runningTime } from "../lib/format.ts";
 import { paths } from "../lib/routes.ts";
 import { LogsPanel } from "../run/logs_panel.tsx";
 import { RunActions } from "../run/run_actions.tsx";
@@ -26,15 +26,10 @@ const LIVE_LABEL: Record<string, string> = {
   stopped: "not live",
 };
 
-function started(run: RunDetail): number | null {
-  return run.stateHistory.find((s) => s.type === "RUNNING")?.timestamp ?? null;
-}
-
 function Facts(props: { run: RunDetail; now: number }) {
   const { run } = props;
-  const start = started(run);
-  const final = isFinalType(run.state?.type);
-  const ms = runDuration(start, final ? (run.state?.timestamp ?? null) : null, props.now);
+  // The time it ran: waits before a retry and suspended spans are not counted.
+  const ms = runningTime(run.stateHistory, props.now);
   return (
     <dl class="facts facts-inline">
       <dt>Flow</dt>

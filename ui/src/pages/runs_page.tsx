@@ -1,24 +1,23 @@
 /**
  * Flow runs: the run index, newest first, filtered by flow, state, tag and time, with the
- * count and "Load more" over the API's cursor. The filters live in the query string.
+ * count and "Load more" over the API's cursor, kept live by polling (use_live_runs.ts). The
+ * filters live in the query string.
  *
  * @module
  */
 
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api/client.ts";
-import type { RunSummary } from "../api/types.ts";
 import { ErrorBox, Loading } from "../components/common.tsx";
 import { RunsTable } from "../components/runs_table.tsx";
 import { useAsync } from "../components/use_async.ts";
+import { POLL_MS, useLiveRuns } from "../components/use_live_runs.ts";
 import { STATE_TYPES, stateTypeLabel } from "../lib/format.ts";
 import { paths } from "../lib/routes.ts";
 import {
-  apiQuery,
   filtersFromSearch,
   isFiltered,
   NO_FILTERS,
-  pageSize,
   type RunFilters,
   searchFromFilters,
   TIME_RANGES,
@@ -138,43 +137,11 @@ function Filters(props: { filters: RunFilters; flowNames: readonly string[] }) {
  */
 export function RunsPage(props: { search: string }) {
   const filters = filtersFromSearch(props.search);
-  const limit = pageSize(props.search);
   const flows = useAsync(() => api.flows(), []);
-  const [refreshed, setRefreshed] = useState(0);
-  const first = useAsync(
-    () => api.runs(apiQuery(filters, { now: Date.now(), limit })),
-    [props.search, refreshed],
-  );
-  const [more, setMore] = useState<{ runs: RunSummary[]; cursor: string | null }>({
-    runs: [],
-    cursor: null,
-  });
-  const [moreError, setMoreError] = useState<unknown>();
-  const [loadingMore, setLoadingMore] = useState(false);
-  // A new first page starts the list again.
-  useEffect(() => {
-    setMore({ runs: [], cursor: first.data?.nextCursor ?? null });
-    setMoreError(undefined);
-  }, [first.data]);
-
-  async function loadMore() {
-    if (more.cursor === null) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
-      const page = await api.runs(
-        apiQuery(filters, { now: Date.now(), limit, cursor: more.cursor }),
-      );
-      setMore((m) => ({ runs: [...m.runs, ...page.runs], cursor: page.nextCursor }));
-    } catch (error) {
-      setMoreError(error);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
-  const runs = [...(first.data?.runs ?? []), ...more.runs];
-  const count = first.data?.count;
+  const list = useLiveRuns(props.search);
+  const shown = list.shown;
+  const runs = shown?.runs ?? [];
+  const count = shown?.count;
   return (
     <div class="page">
       <header class="page-header">
@@ -185,25 +152,34 @@ export function RunsPage(props: { search: string }) {
           </span>
         )}
         <div class="spacer" />
-        <button type="button" class="button small" onClick={() => setRefreshed((n) => n + 1)}>
+        {shown !== undefined && (
+          <span
+            class={`live-dot ${list.live ? "live-live" : "live-reconnecting"}`}
+            data-testid="live-status"
+            title={`The list checks for new runs and changes every ${POLL_MS / 1000} s while it is on screen`}
+          >
+            {list.live ? "live" : "reconnecting…"}
+          </span>
+        )}
+        <button type="button" class="button small" onClick={list.refresh}>
           Refresh
         </button>
       </header>
       <Filters filters={filters} flowNames={(flows.data?.flows ?? []).map((f) => f.name)} />
-      {first.error !== undefined && <ErrorBox error={first.error} />}
-      {first.data === undefined && first.error === undefined && <Loading what="flow runs" />}
-      {first.data !== undefined && runs.length === 0 && (
+      {list.error !== undefined && <ErrorBox error={list.error} />}
+      {shown === undefined && list.error === undefined && <Loading what="flow runs" />}
+      {shown !== undefined && runs.length === 0 && (
         <p class="empty">
           {isFiltered(filters) ? "No flow runs match these filters." : "No flow runs yet. "}
           {!isFiltered(filters) && <a href={paths.flows()}>Run a flow</a>}
         </p>
       )}
       {runs.length > 0 && <RunsTable runs={runs} />}
-      {moreError !== undefined && <ErrorBox error={moreError} />}
-      {more.cursor !== null && (
+      {list.moreError !== undefined && <ErrorBox error={list.moreError} />}
+      {shown !== undefined && shown.cursor !== null && (
         <div class="load-more">
-          <button type="button" class="button" disabled={loadingMore} onClick={loadMore}>
-            {loadingMore ? "Loading…" : "Load more"}
+          <button type="button" class="button" disabled={list.loadingMore} onClick={list.loadMore}>
+            {list.loadingMore ? "Loading…" : "Load more"}
           </button>
           <span class="muted small">
             {runs.length} of {count ?? "?"} shown

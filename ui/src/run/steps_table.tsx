@@ -15,13 +15,13 @@ function Times(props: { step: StepDetail; now: number }) {
   const { step } = props;
   return (
     <>
-      <td class="mono small" title={formatTime(step.startedAt, true)}>
+      <td class="mono small" data-label="Start" title={formatTime(step.startedAt, true)}>
         {formatTime(step.startedAt)}
       </td>
-      <td class="mono small">
+      <td class="mono small" data-label="End">
         {step.endedAt === null ? <span class="muted">—</span> : formatTime(step.endedAt)}
       </td>
-      <td class="mono">
+      <td class="mono" data-label="Duration" data-col="duration">
         <Duration start={step.startedAt} end={step.endedAt} now={props.now} />
       </td>
     </>
@@ -40,7 +40,7 @@ export function TaskRunsTable(props: { steps: readonly StepDetail[]; now: number
   if (props.steps.length === 0) return <p class="empty">No task runs yet.</p>;
   return (
     <div class="table-wrap">
-      <table class="table" aria-label="Task runs">
+      <table class="table stack" aria-label="Task runs">
         <thead>
           <tr>
             <th>Task run</th>
@@ -55,7 +55,7 @@ export function TaskRunsTable(props: { steps: readonly StepDetail[]; now: number
         <tbody>
           {props.steps.map((step) => (
             <tr key={step.id} data-step={step.id} data-task-run={step.runName}>
-              <td>
+              <td data-col="main">
                 <span class="strong">{step.runName}</span>
                 <div class="muted small">{step.name}</div>
                 {step.error !== null && (
@@ -64,12 +64,14 @@ export function TaskRunsTable(props: { steps: readonly StepDetail[]; now: number
                   </div>
                 )}
               </td>
-              <td>
+              <td data-col="state">
                 <StateBadge state={step.state} />
               </td>
-              <td class="mono">{step.attempts}</td>
+              <td class="mono" data-label="Attempts">
+                {step.attempts}
+              </td>
               <Times step={step} now={props.now} />
-              <td>
+              <td data-label="Cache">
                 {step.cached ? (
                   <span class="pill state-completed">hit</span>
                 ) : (
@@ -96,7 +98,7 @@ export function SubflowRunsTable(props: { steps: readonly StepDetail[]; now: num
   if (props.steps.length === 0) return <p class="empty">No subflow runs.</p>;
   return (
     <div class="table-wrap">
-      <table class="table" aria-label="Subflow runs">
+      <table class="table stack" aria-label="Subflow runs">
         <thead>
           <tr>
             <th>Subflow run</th>
@@ -109,7 +111,7 @@ export function SubflowRunsTable(props: { steps: readonly StepDetail[]; now: num
         <tbody>
           {props.steps.map((step) => (
             <tr key={step.id} data-step={step.id}>
-              <td>
+              <td data-col="main">
                 {step.childRunId === null ? (
                   <span class="strong">{step.runName}</span>
                 ) : (
@@ -121,7 +123,7 @@ export function SubflowRunsTable(props: { steps: readonly StepDetail[]; now: num
                   flow <a href={paths.flow(step.name)}>{step.name}</a>
                 </div>
               </td>
-              <td>
+              <td data-col="state">
                 <StateBadge state={step.state} />
               </td>
               <Times step={step} now={props.now} />
@@ -145,7 +147,7 @@ export function OtherStepsTable(props: { steps: readonly StepDetail[]; now: numb
   if (props.steps.length === 0) return null;
   return (
     <div class="table-wrap">
-      <table class="table" aria-label="Other steps">
+      <table class="table stack" aria-label="Other steps">
         <thead>
           <tr>
             <th>Step</th>
@@ -159,9 +161,11 @@ export function OtherStepsTable(props: { steps: readonly StepDetail[]; now: numb
         <tbody>
           {props.steps.map((step) => (
             <tr key={step.id} data-step={step.id}>
-              <td class="strong">{step.runName}</td>
-              <td>{step.kind}</td>
-              <td>
+              <td class="strong" data-col="main">
+                {step.runName}
+              </td>
+              <td data-label="Kind">{step.kind}</td>
+              <td data-col="state">
                 <StateBadge state={step.state} />
                 {step.state.scheduledTime !== undefined && step.endedAt === null && (
                   <div class="muted small">

@@ -1,0 +1,167 @@
+/**
+ * How the CLI shows things to people: aligned tables, relative times, durations, and states
+ * coloured by type. Colour only when asked (the caller decides: a TTY without `NO_COLOR`).
+ *
+ * @module
+ */
+
+/**
+ * Whether to colour output: stdout is a terminal, `NO_COLOR` is unset or empty, and TERM is
+ * not `dumb`.
+ *
+ * @example
+ * ```ts
+ * const color = useColor(process.stdout.isTTY, process.env);
+ * ```
+ */
+export function useColor(
+  isTTY: boolean | undefined,
+  env: Record<string, string | undefined>,
+): boolean {
+  return isTTY === true && (env.NO_COLOR ?? "") === "" && env.TERM !== "dumb";
+}
+
+const CODES: Record<string, number> = {
+  COMPLETED: 32, // green
+  FAILED: 31, // red
+  CRASHED: 31,
+  CANCELLED: 90, // grey
+  CANCELLING: 33, // yellow
+  RUNNING: 34, // blue
+  PENDING: 36, // cyan
+  SCHEDULED: 33,
+  PAUSED: 35, // magenta
+};
+
+/**
+ * A state's name, coloured by its type when `color` is on.
+ *
+ * @example
+ * ```ts
+ * stateText({ type: "FAILED", name: "Failed" }, true); // "\u001b[31mFailed\u001b[0m"
+ * ```
+ */
+export function stateText(
+  state: { readonly type: string; readonly name: string } | null | undefined,
+  color: boolean,
+): string {
+  if (state === null || state === undefined) return "-";
+  const code = CODES[state.type];
+  return color && code !== undefined ? `\u001b[${code}m${state.name}\u001b[0m` : state.name;
+}
+
+/**
+ * Bold text when `color` is on.
+ *
+ * @example
+ * ```ts
+ * bold("NAME", false); // "NAME"
+ * ```
+ */
+export function bold(text: string, color: boolean): string {
+  return color ? `\u001b[1m${text}\u001b[0m` : text;
+}
+
+/** The text's width on screen, without colour codes. */
+function visibleLength(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the ANSI escape itself
+  return [...text.replace(/\u001b\[[0-9;]*m/g, "")].length;
+}
+
+/**
+ * Rows aligned in columns two spaces apart (the last column is not padded), with a header.
+ *
+ * @example
+ * ```ts
+ * table(["NAME", "STATE"], [["a", "Completed"]]);
+ * // "NAME  STATE\na     Completed"
+ * ```
+ */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => visibleLength(r[i] ?? ""))));
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) =>
+          i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - visibleLength(cell)),
+        )
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+/**
+ * A time relative to `now`: `just now`, `12s ago`, `5m ago`, `3h ago`, `2d ago`, `in 5m`.
+ *
+ * @example
+ * ```ts
+ * relativeTime(0, 90_000); // "1m ago"
+ * ```
+ */
+export function relativeTime(ms: number | null | undefined, now: number = Date.now()): string {
+  if (ms === null || ms === undefined) return "-";
+  const diff = now - ms;
+  if (Math.abs(diff) < 1000) return "just now";
+  const text = duration(Math.abs(diff), true);
+  return diff > 0 ? `${text} ago` : `in ${text}`;
+}
+
+/**
+ * A duration: `850ms`, `4.2s`, `3m 12s`, `2h 5m`, `3d 4h` (or only the largest unit, `coarse`).
+ *
+ * @example
+ * ```ts
+ * duration(192_000); // "3m 12s"
+ * ```
+ */
+export function duration(ms: number, coarse = false): string {
+  if (ms < 1000) return coarse ? `${Math.round(ms / 1000)}s` : `${Math.round(ms)}ms`;
+  if (ms < 60_000) return coarse ? `${Math.floor(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`;
+  const units: [number, string][] = [
+    [86_400_000, "d"],
+    [3_600_000, "h"],
+    [60_000, "m"],
+    [1000, "s"],
+  ];
+  const index = units.findIndex(([size]) => ms >= size);
+  const [size, unit] = units[index] as [number, string];
+  const first = `${Math.floor(ms / size)}${unit}`;
+  const next = units[index + 1];
+  if (coarse || next === undefined) return first;
+  const rest = Math.floor((ms % size) / next[0]);
+  return rest === 0 ? first : `${first} ${rest}${next[1]}`;
+}
+
+/**
+ * A run's or step's duration from its start and end (to `now` while it runs), or "-".
+ *
+ * @example
+ * ```ts
+ * span(1000, 4000); // "3.0s"
+ * ```
+ */
+export function span(
+  start: number | null | undefined,
+  end: number | null | undefined,
+  now: number = Date.now(),
+): string {
+  if (start === null || start === undefined) return "-";
+  return duration(Math.max(0, (end ?? now) - start));
+}
+
+/**
+ * A clock time for a line of a log or a watch: `HH:MM:SS` in local time.
+ *
+ * @example
+ * ```ts
+ * clock(Date.now()); // "14:03:12"
+ * ```
+ */
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()]
+    .map((n) => String(n).padStart(2, "0"))
+    .join(":");
+}

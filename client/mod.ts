@@ -1,0 +1,35 @@
+/**
+ * `weir/client`: the typed client over Weir's HTTP API and live feed, with only `fetch` and
+ * `WebSocket`, so it runs on Node, Deno, browsers and Workers. The API's JSON types come from
+ * protocol/ and are re-exported here.
+ *
+ * @example
+ * ```ts
+ * import { WeirClient, WeirApiError } from "weir/client";
+ * const client = new WeirClient({ baseUrl: "http://127.0.0.1:8787" });
+ * const run = await client.createRun("cat-fact", { parameters: { n: 2 } });
+ * ```
+ *
+ * @module
+ */
+
+export type { ApiErrorBody, ApiErrorCode } from "../protocol/error.ts";
+export type { Flow, FlowList, JsonSchema } from "../protocol/flow.ts";
+export type { GraphEdge, GraphNode, RunGraph } from "../protocol/graph.ts";
+export type { Health } from "../protocol/health.ts";
+export type { LiveMessage } from "../protocol/live_message.ts";
+export type { LogLevelName, LogLine, LogPage } from "../protocol/log.ts";
+export type { CreateRunInput } from "../protocol/requests.ts";
+export type { RunDetail, RunPage, RunSummary, StepDetail } from "../protocol/run.ts";
+export type { State, StateType } from "../protocol/state.ts";
+export {
+  isFinalStateType,
+  type ListRunsQuery,
+  type LogsOptions,
+  type LogsQuery,
+  WeirClient,
+  type WeirClientOptions,
+} from "./client.ts";
+export { DEFAULT_API_URL, envVar } from "./env.ts";
+export { WeirApiError, WeirUnreachableError } from "./errors.ts";
+export type { WebSocketConstructor, WebSocketLike } from "./live.ts";
