@@ -5,25 +5,10 @@
  */
 
 import { z } from "@hono/zod-openapi";
-import type { LogLevelName, LogRecord } from "../runtime/logs.ts";
+import type { LogRecord } from "../runtime/logs.ts";
 
 export type { LogLevelName, LogRecord } from "../runtime/logs.ts";
-
-/**
- * The log levels, lowest first.
- *
- * @example
- * ```ts
- * LOG_LEVELS.includes("INFO"); // true
- * ```
- */
-export const LOG_LEVELS: readonly LogLevelName[] = [
-  "DEBUG",
-  "INFO",
-  "WARNING",
-  "ERROR",
-  "CRITICAL",
-];
+export { LOG_LEVELS } from "./log_levels.ts";
 
 /**
  * A stored log line with its cursor (GET /api/runs/{id}/logs and the live feed).

@@ -315,7 +315,7 @@ export function stackFrames(error: Error): string {
 
 /**
  * Whether an error must not be retried: a {@link NonRetryableError}, or a missing Deno
- * permission (`Deno.errors.NotCapable`, `PermissionDenied`), which no retry can grant.
+ * permission (an error named `NotCapable` or `PermissionDenied`), which no retry can grant.
  *
  * @example
  * ```ts

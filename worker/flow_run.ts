@@ -17,7 +17,7 @@ import {
   Retrying,
   runCreation,
 } from "../runtime/mod.ts";
-import { MAX_TIME_MS } from "./api/limits.ts";
+import { timeProblem } from "./api/limits.ts";
 import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
 import { LiveFeed } from "./live_feed.ts";
@@ -95,11 +95,10 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     const flow = this.registry.get(request.flowName);
     if (flow === undefined) throw new Error(`Unknown flow '${request.flowName}'`);
     const now = Date.now();
-    if (request.scheduledAt !== undefined && !(request.scheduledAt < MAX_TIME_MS)) {
-      throw new RangeError(
-        `scheduledAt ${request.scheduledAt} is past ${new Date(MAX_TIME_MS).toISOString()}, the latest a run can be scheduled`,
-      );
-    }
+    // The API refuses such a time with a 422; this guards every other caller.
+    const timeError =
+      request.scheduledAt === undefined ? undefined : timeProblem(request.scheduledAt);
+    if (timeError !== undefined) throw new RangeError(`scheduledAt ${timeError}`);
     const creation = runCreation(
       flow,
       request.runId,

@@ -1,9 +1,9 @@
 /**
- * The outbox: what a run's Durable Object owes the rest of the system (its row in the D1 run
- * index, a "my child finished" call to its parent run). Rows are written in the same
- * transaction as the journal entries that cause them and delivered afterwards, retried with
- * backoff from the object's alarm, so a D1 or network failure delays an index update but never
- * loses it.
+ * The outbox: what a run's Durable Object owes the rest of the system that cannot be derived
+ * from its journal again: a "my child finished" call to its parent run. (Its index row can be,
+ * see run_outbox.ts.) Rows are written in the same transaction as the journal entries that
+ * cause them and delivered afterwards, retried with backoff from the object's alarm, so a
+ * network failure delays a delivery but never loses it.
  *
  * @module
  */
@@ -29,9 +29,23 @@ export interface RunSummary {
 }
 
 /** What the outbox delivers. */
-export type OutboxMessage =
-  | { readonly kind: "index"; readonly summary: RunSummary }
-  | { readonly kind: "notify-parent"; readonly parentRunId: string; readonly childRunId: string };
+export type OutboxMessage = NotifyParent | LegacyIndexRow;
+
+/** A child run's "I finished" call to its parent. */
+export interface NotifyParent {
+  readonly kind: "notify-parent";
+  readonly parentRunId: string;
+  readonly childRunId: string;
+}
+
+/**
+ * An index row queued by a deploy from before index rows were derived (see run_outbox.ts):
+ * only read and delivered, never written now.
+ */
+export interface LegacyIndexRow {
+  readonly kind: "index";
+  readonly summary: RunSummary;
+}
 
 /** How the outbox delivers a message; throws to retry later. */
 export type Deliver = (message: OutboxMessage) => Promise<void>;
@@ -44,18 +58,16 @@ export const BACKOFF_MS = [1_000, 5_000, 15_000, 60_000, 300_000] as const;
  *
  * @example
  * ```ts
- * outbox.enqueue({ kind: "index", summary });
+ * outbox.enqueue({ kind: "notify-parent", parentRunId, childRunId });
  * const { retryAt } = await outbox.flush(Date.now(), deliver);
  * ```
  */
 export class Outbox {
   constructor(readonly storage: DurableObjectStorage) {}
 
-  /** Adds a message. An index update replaces any undelivered older one for the same run. */
-  enqueue(message: OutboxMessage): void {
-    const sql = this.storage.sql;
-    if (message.kind === "index") sql.exec("DELETE FROM outbox WHERE kind = 'index'");
-    sql.exec(
+  /** Adds a message (in the caller's transaction, when it has one). */
+  enqueue(message: NotifyParent): void {
+    this.storage.sql.exec(
       "INSERT INTO outbox (kind, payload) VALUES (?, ?)",
       message.kind,
       JSON.stringify(message),

@@ -6,16 +6,10 @@
  * @module
  */
 
+import { LOG_LEVELS } from "../../../protocol/log_levels.ts";
 import type { JournalEntry, LogLevelName, LogLine, RunDetail, RunGraph } from "../api/types.ts";
 
-/** Log levels, lowest first (the API's `level` filter keeps lines at or above one). */
-export const LOG_LEVELS: readonly LogLevelName[] = [
-  "DEBUG",
-  "INFO",
-  "WARNING",
-  "ERROR",
-  "CRITICAL",
-];
+export { LOG_LEVELS };
 
 /**
  * Whether a line passes a minimum level.
