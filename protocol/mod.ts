@@ -12,6 +12,7 @@
  * @module
  */
 
+export * from "./deployment.ts";
 export * from "./error.ts";
 export * from "./flow.ts";
 export type * from "./graph.ts";

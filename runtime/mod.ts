@@ -39,6 +39,16 @@ export {
   setConsoleAttribution,
 } from "./console_capture.ts";
 export type { FlowContext, TaskContext } from "./context.ts";
+export {
+  type CatchUpPolicy,
+  type CronSchedule,
+  type DeploymentDefinition,
+  type DeploymentOptions,
+  deployment,
+  type IntervalSchedule,
+  type RRuleSchedule,
+  type ScheduleSpec,
+} from "./deployment.ts";
 export { type Duration, formatMillis, toMillis } from "./duration.ts";
 export { EngineLines, engineLine } from "./engine/engine_lines.ts";
 export { type ExecutionReport, RunLifecycle } from "./engine/executor.ts";
