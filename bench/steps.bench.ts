@@ -9,7 +9,7 @@
  * @module
  */
 
-import { flow, InMemoryJournal, map, task } from "../runtime/mod.ts";
+import { flow, InMemoryJournal, map, task } from "../runtime/host.ts";
 
 /** The trivial async function every scenario calls, directly or as a task. */
 export const incFn = async (n: number): Promise<number> => n + 1;

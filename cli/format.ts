@@ -5,6 +5,9 @@
  * @module
  */
 
+import type { Deployment, ScheduleSpec } from "../protocol/deployment.ts";
+import { describeSchedule } from "../protocol/schedule_words.ts";
+
 /**
  * Whether to colour output: stdout is a terminal, `NO_COLOR` is unset or empty, and TERM is
  * not `dumb`.
@@ -164,4 +167,69 @@ export function clock(ms: number): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()]
     .map((n) => String(n).padStart(2, "0"))
     .join(":");
+}
+
+/**
+ * A schedule spec as typed on the command line: `cron 0 *\/2 * * *`, `interval 2h`,
+ * `rrule FREQ=DAILY`, with ` (America/Sao_Paulo)` when it has a time zone.
+ *
+ * @example
+ * ```ts
+ * scheduleSpecText({ cron: "0 0 * * *", timezone: "Europe/Madrid" }); // "cron 0 0 * * * (Europe/Madrid)"
+ * ```
+ */
+export function scheduleSpecText(spec: ScheduleSpec): string {
+  const zone = spec.timezone === undefined ? "" : ` (${spec.timezone})`;
+  if ("cron" in spec)
+    return `cron ${spec.cron}${zone}${spec.dayOr === false ? " dayOr=false" : ""}`;
+  if ("rrule" in spec) return `rrule ${spec.rrule.replace(/\s*\n\s*/g, " ")}${zone}`;
+  const from = spec.anchorDate === undefined ? "" : ` from ${spec.anchorDate}`;
+  const every = typeof spec.interval === "number" ? `${spec.interval}s` : spec.interval;
+  return `interval ${every}${from}${zone}`;
+}
+
+/**
+ * A deployment's address on the command line: `flow-name/deployment-name`.
+ *
+ * @example
+ * ```ts
+ * deploymentRef({ flowName: "elevator", name: "hourly" }); // "elevator/hourly"
+ * ```
+ */
+export function deploymentRef(d: { readonly flowName: string; readonly name: string }): string {
+  return `${d.flowName}/${d.name}`;
+}
+
+/**
+ * The next time any active schedule of a deployment runs (epoch ms), or null when it is
+ * paused or has none.
+ *
+ * @example
+ * ```ts
+ * relativeTime(nextRunOf(deployment)); // "in 42m"
+ * ```
+ */
+export function nextRunOf(d: Pick<Deployment, "paused" | "schedules">): number | null {
+  if (d.paused) return null;
+  const times = d.schedules
+    .filter((s) => s.active && s.nextRunAt !== null)
+    .map((s) => s.nextRunAt as number);
+  return times.length === 0 ? null : Math.min(...times);
+}
+
+/**
+ * A schedule in words for a table ("Every 2 hours", "At 00:00 in America/Sao_Paulo").
+ *
+ * @example
+ * ```ts
+ * scheduleText({ interval: "2h" });
+ * ```
+ */
+export function scheduleText(spec: ScheduleSpec): string {
+  try {
+    return describeSchedule(spec);
+  } catch {
+    // A spec the words cannot read (the API refuses those, but an old row may hold one).
+    return scheduleSpecText(spec);
+  }
 }

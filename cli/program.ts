@@ -7,8 +7,11 @@
 
 import { Command, CommanderError } from "commander";
 import { configCommands } from "./commands/config.ts";
+import { deploymentCommands } from "./commands/deployment.ts";
+import { deploymentScheduleCommands } from "./commands/deployment_schedule.ts";
 import { flowCommands } from "./commands/flow.ts";
 import { flowRunCommands } from "./commands/flow_run.ts";
+import { schedulerCommands } from "./commands/scheduler.ts";
 import { serverCommands } from "./commands/server.ts";
 import { type GlobalOptions, resolveSettings, type Settings } from "./context.ts";
 import { EXIT, explain } from "./errors.ts";
@@ -39,9 +42,12 @@ export function buildProgram(): Command {
     "weir flow ls",
     "weir flow run cat-fact --param n=2 --watch",
     "weir flow-run ls",
+    "weir deployment run cat-fact/catfact-ninja --watch",
   );
   flowCommands(program, globalsOf);
   flowRunCommands(program, globalsOf);
+  deploymentScheduleCommands(program, deploymentCommands(program, globalsOf), globalsOf);
+  schedulerCommands(program, globalsOf);
   configCommands(program, globalsOf);
   serverCommands(program);
   return program;

@@ -1,12 +1,14 @@
 /**
  * The typed client over Weir's HTTP API: every route of GET /api/openapi.json, cursor paging
- * as async iterators, followed logs, and the live feed (see live.ts). Only `fetch` and
+ * as async iterators, followed logs, and the live feed (see live.ts). The deployment and
+ * schedule routes are in deployments.ts, a base class of {@link WeirClient}. Only `fetch` and
  * `WebSocket`, so it runs on Node, Deno, browsers and Workers.
  *
  * @module
  */
 
 import type { Flow, FlowList } from "../protocol/flow.ts";
+import type { FlowGraph } from "../protocol/flow_graph.ts";
 import type { RunGraph } from "../protocol/graph.ts";
 import type { Health } from "../protocol/health.ts";
 import type { LiveMessage } from "../protocol/live_message.ts";
@@ -14,6 +16,7 @@ import type { LogLevelName, LogLine, LogPage } from "../protocol/log.ts";
 import type { CreateRunInput } from "../protocol/requests.ts";
 import type { RunDetail, RunPage, RunSummary } from "../protocol/run.ts";
 import type { StateType } from "../protocol/state.ts";
+import { DeploymentRoutes } from "./deployments.ts";
 import { DEFAULT_API_URL, envVar } from "./env.ts";
 import { WeirApiError, WeirUnreachableError } from "./errors.ts";
 import { queryString, sleep } from "./http_util.ts";
@@ -106,7 +109,7 @@ export interface LogsOptions extends LogsQuery {
  * }
  * ```
  */
-export class WeirClient {
+export class WeirClient extends DeploymentRoutes {
   /** The server's address, without a trailing `/`. */
   readonly baseUrl: string;
   readonly #token: string | undefined;
@@ -114,6 +117,7 @@ export class WeirClient {
   readonly #WebSocket: WebSocketConstructor | undefined;
 
   constructor(options: WeirClientOptions = {}) {
+    super();
     this.baseUrl = (options.baseUrl ?? envVar("WEIR_API_URL") ?? DEFAULT_API_URL).replace(
       /\/+$/,
       "",
@@ -132,7 +136,12 @@ export class WeirClient {
    * const doc = await client.request<Record<string, unknown>>("GET", "/api/openapi.json");
    * ```
    */
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  override async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
@@ -150,7 +159,9 @@ export class WeirClient {
       throw new WeirUnreachableError(this.baseUrl, error);
     }
     if (!res.ok) throw await WeirApiError.fromResponse(res);
-    return (await res.json()) as T;
+    // A DELETE may answer 204 with no body.
+    const text = await res.text();
+    return (text === "" ? undefined : JSON.parse(text)) as T;
   }
 
   /**
@@ -187,6 +198,23 @@ export class WeirClient {
    */
   getFlow(name: string): Promise<Flow> {
     return this.request("GET", `/api/flows/${encodeURIComponent(name)}`);
+  }
+
+  /**
+   * GET /api/flows/{name}/graph: the flow's tasks and subflows drawn without running it
+   * (`parameters` default to the schema's defaults, or placeholders).
+   *
+   * @example
+   * ```ts
+   * const graph = await client.getFlowGraph("iris", { url: "https://example.com/iris.csv" });
+   * ```
+   */
+  getFlowGraph(name: string, parameters?: Record<string, unknown>): Promise<FlowGraph> {
+    const query =
+      parameters === undefined
+        ? ""
+        : `?parameters=${encodeURIComponent(JSON.stringify(parameters))}`;
+    return this.request("GET", `/api/flows/${encodeURIComponent(name)}/graph${query}`);
   }
 
   /**

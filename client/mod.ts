@@ -13,6 +13,17 @@
  * @module
  */
 
+export type {
+  CatchUpPolicy,
+  CronSchedule,
+  Deployment,
+  DeploymentList,
+  DeploymentSchedule,
+  IntervalSchedule,
+  RRuleSchedule,
+  SchedulePreview,
+  ScheduleSpec,
+} from "../protocol/deployment.ts";
 export type { ApiErrorBody, ApiErrorCode } from "../protocol/error.ts";
 export type { Flow, FlowList, JsonSchema } from "../protocol/flow.ts";
 export type { GraphEdge, GraphNode, RunGraph } from "../protocol/graph.ts";
@@ -30,6 +41,15 @@ export {
   WeirClient,
   type WeirClientOptions,
 } from "./client.ts";
+export {
+  type CreateDeploymentInput,
+  DeploymentRoutes,
+  type DeploymentRunsQuery,
+  type ScheduleInput,
+  type SchedulerTickSummary,
+  type UpdateDeploymentInput,
+  type UpdateScheduleInput,
+} from "./deployments.ts";
 export { DEFAULT_API_URL, envVar } from "./env.ts";
 export { WeirApiError, WeirUnreachableError } from "./errors.ts";
 export type { WebSocketConstructor, WebSocketLike } from "./live.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FlowRunError, InMemoryJournal } from "../runtime/mod.ts";
+import { FlowRunError, InMemoryJournal } from "../runtime/host.ts";
 import { runAsScript, scriptUsage, wantsHelp } from "./_script.ts";
 import { catFact } from "./cat_fact.ts";
 import { elevator } from "./elevator.ts";

@@ -7,7 +7,7 @@
  */
 
 import { asyncLocalStorageAttribution } from "../hosts/async_local_storage.ts";
-import { type AnyFlow, FlowRunError, setConsoleAttribution } from "../runtime/mod.ts";
+import { type AnyFlow, FlowRunError, setConsoleAttribution } from "../runtime/host.ts";
 
 // Example modules are also bundled into the Worker, so this file imports no Node-only module
 // at its top level; Node's fs is loaded only when a script reads a --param-file.

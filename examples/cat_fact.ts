@@ -5,11 +5,18 @@
  *
  * Run it: `npx deno run --allow-net examples/cat_fact.ts --param url=https://catfact.ninja/fact`
  *
+ * Deployed as the seed's `prefect deployment build ./workflow.py:api_flow -n <name>` and
+ * `prefect deployment apply` do (worker/default_app.ts registers it; a `wrangler deploy`
+ * applies it): `cat-fact/catfact-ninja`, with the URL as its default parameter. Run it as the
+ * seed's `prefect deployment run 'api_flow/<name>'` does:
+ * `weir deployment run cat-fact/catfact-ninja` (add `--param url=<another fact API>`).
+ *
  * @module
  */
 
 import { z } from "zod";
 import {
+  deployment,
   flow,
   NonRetryableError,
   RetryAfterError,
@@ -64,5 +71,14 @@ export const catFact = flow(
     return yield* parseFact(json);
   },
 );
+
+/** The seed's deployment of `api_flow`: on demand (no schedule), with the API's URL. */
+export const catFactDeployment = deployment(catFact, {
+  name: "catfact-ninja",
+  description: "A random cat fact from catfact.ninja (the Spanish tutorial's api_flow)",
+  version: "1",
+  tags: ["seed", "http"],
+  parameters: { url: "https://catfact.ninja/fact" },
+});
 
 if (isMain(import.meta)) await runAsScript(catFact);

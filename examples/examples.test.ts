@@ -12,7 +12,7 @@ import {
   inspectRun,
   NonRetryableError,
   setConsoleAttribution,
-} from "../runtime/mod.ts";
+} from "../runtime/host.ts";
 import { FakeClock } from "../runtime/testing/fake_clock.ts";
 import { parseParams } from "./_script.ts";
 import { catFact } from "./cat_fact.ts";

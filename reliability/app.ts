@@ -10,7 +10,7 @@
 
 import { env } from "cloudflare:workers";
 import { z } from "zod";
-import { flow, type TaskContext, task } from "../runtime/mod.ts";
+import { flow, type TaskContext, task } from "../runtime/host.ts";
 import { createWeirWorker } from "../worker/app.ts";
 import { FLOW_NAME, RECORDER_VAR, type StepRecord, stepLogLine } from "./protocol.ts";
 

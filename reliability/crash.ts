@@ -27,7 +27,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { seededRandom } from "../runtime/mod.ts";
+import { seededRandom } from "../runtime/host.ts";
 import { waitFor } from "../scripts/wrangler_dev.ts";
 import {
   type CreatedRun,

@@ -16,7 +16,7 @@ import {
   sha256Hex,
   sleep,
   task,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
 const START = Date.UTC(2026, 0, 1);

@@ -10,7 +10,7 @@ import {
   sleep,
   type TaskContext,
   task,
-} from "./mod.ts";
+} from "./host.ts";
 import { eventually } from "./testing/eventually.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
@@ -248,7 +248,7 @@ describe("cancellation", () => {
     );
   });
 
-  test("a suspended run that is cancelled ends Cancelled when it is resumed", async () => {
+  test("a sleeping run that is cancelled ends Cancelled when it is resumed", async () => {
     let hooks = 0;
     const after = task({ name: "after" }, () => 1);
     const f = flow(
@@ -277,7 +277,7 @@ describe("cancellation", () => {
     const view = await inspectRun(journal, handle.runId);
     assert.deepEqual(
       view.stateHistory.map((s) => s.name),
-      ["Pending", "Running", "Suspended", "Cancelling", "Cancelled"],
+      ["Pending", "Running", "Cancelling", "Cancelled"],
     );
     assert.equal(view.taskRuns.length, 0);
     assert.equal(view.steps[0]?.state.type, "CANCELLED");

@@ -16,7 +16,7 @@ import {
   type TaskContext,
   task,
   waitForEvent,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
 /** One macrotask: every promise chain that can move has moved. Not a timed wait. */

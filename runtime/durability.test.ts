@@ -15,7 +15,7 @@ import {
   sleep,
   type TaskContext,
   task,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 import { CrashingJournal } from "./testing/journal_contract.ts";
 

@@ -13,7 +13,7 @@ import {
   NonRetryableError,
   stackFrames,
   task,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
 async function runOneTask(fn: () => unknown, retries: number) {

@@ -9,7 +9,7 @@ import {
   TimeoutError,
   task,
   waitForEvent,
-} from "./mod.ts";
+} from "./host.ts";
 import { eventually, tick } from "./testing/eventually.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 

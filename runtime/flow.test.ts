@@ -12,7 +12,7 @@ import {
   sleep,
   type TaskContext,
   task,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
 class ChildError extends Error {

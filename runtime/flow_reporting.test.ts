@@ -9,7 +9,7 @@ import {
   inspectRun,
   registerErrorClass,
   task,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
 class ChildError extends Error {

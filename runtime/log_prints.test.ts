@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { all, formatLogLine, task } from "./mod.ts";
+import { all, formatLogLine, task } from "./host.ts";
 import { runBody, runStep } from "./testing/run_body.ts";
 
 const CONSOLE_METHODS = ["log", "info", "warn", "error", "debug"] as const;

@@ -1,9 +1,12 @@
 /**
- * Weir's runtime: durable flows and tasks as async generators.
+ * `weir`: what flow authors use. Flows and tasks as async generators, the combinators that
+ * run steps together, durable waits, deployments, the errors that steer retries, Prefect's
+ * states, and `visualize`. The engine and the ports a host implements are in `weir/host`
+ * (runtime/host.ts); the contract suites in `weir/testing`.
  *
  * @example
  * ```ts
- * import { flow, task } from "./mod.ts";
+ * import { flow, task } from "weir";
  * const fetchFact = task({ name: "fetch-fact", retries: 3, retryDelay: [1, 5, 10] }, async (url: string) =>
  *   (await fetch(url)).json() as Promise<{ fact: string }>,
  * );
@@ -17,9 +20,8 @@
  * @module
  */
 
-export { type CacheEntry, type CacheStore, InMemoryCacheStore, sha256Hex } from "./cache.ts";
-export { type Clock, systemClock } from "./clock.ts";
-export { decode, type Encoded, encode } from "./codec.ts";
+export type { CacheStore } from "./cache.ts";
+export type { Clock } from "./clock.ts";
 export {
   type Awaitable,
   all,
@@ -33,11 +35,6 @@ export {
   sleepUntil,
   waitForEvent,
 } from "./combinators.ts";
-export {
-  type ConsoleAttribution,
-  type ConsoleTarget,
-  setConsoleAttribution,
-} from "./console_capture.ts";
 export type { FlowContext, TaskContext } from "./context.ts";
 export {
   type CatchUpPolicy,
@@ -49,30 +46,9 @@ export {
   type RRuleSchedule,
   type ScheduleSpec,
 } from "./deployment.ts";
-export { type Duration, formatMillis, toMillis } from "./duration.ts";
-export { EngineLines, engineLine } from "./engine/engine_lines.ts";
-export { type ExecutionReport, RunLifecycle } from "./engine/executor.ts";
-export {
-  type ChildRunOutcome,
-  type ChildRunRequest,
-  type Host,
-  resolveHost,
-  type SubflowRunner,
-} from "./engine/host.ts";
-export { type CreateRun, runCreation } from "./engine/run_creation.ts";
-export {
-  applyEntry,
-  foldJournal,
-  type ReceivedEvent,
-  type RunRecord,
-  type StepOutcomeRecord,
-  type StepRecord,
-} from "./engine/run_record.ts";
-export { inProcessSubflows } from "./engine/start.ts";
+export { type Duration, toMillis } from "./duration.ts";
 export {
   CancelledError,
-  describeError,
-  deserializeError,
   FlowRunError,
   isNonRetryable,
   NonDeterminismError,
@@ -81,9 +57,6 @@ export {
   ParameterValidationError,
   RetryAfterError,
   registerErrorClass,
-  type SerializedError,
-  serializeError,
-  stackFrames,
   TimeoutError,
   UsageError,
   WeirError,
@@ -99,34 +72,28 @@ export type {
   HookContext,
   SubflowOptions,
 } from "./flow_types.ts";
-export { inspectRun, type RunView, type StepView, viewOf } from "./inspect.ts";
+export { toDot, toMermaid } from "./graph_text.ts";
+export type { Journal } from "./journal.ts";
+export { type Logger, LogLevel, type LogLevelName, type LogSink } from "./logs.ts";
+export { hashString, seededRandom } from "./random.ts";
+export type { ResultStore } from "./results.ts";
+export { exponentialBackoff } from "./retry.ts";
 export {
-  InMemoryJournal,
-  type Journal,
-  type JournalEntry,
-  type JournalEntryType,
-  type ResultRef,
-  type RunInfo,
-  StepKind,
-} from "./journal.ts";
-export {
-  ConsoleLogSink,
-  createLogger,
-  formatLogLine,
-  InMemoryLogStore,
-  type Logger,
-  LogLevel,
-  type LogLevelName,
-  type LogRecord,
-  type LogSink,
-  teeSinks,
-} from "./logs.ts";
-export { hashString, randomUUID, seededRandom, uuidFrom, uuidFromBytes } from "./random.ts";
-export { InMemoryResultStore, type ResultStore } from "./results.ts";
-export { exponentialBackoff, retryDelayMs } from "./retry.ts";
+  type DeploymentRef,
+  type RunDeploymentOptions,
+  runDeployment,
+  type StartDeploymentOptions,
+  startDeployment,
+} from "./run_deployment.ts";
 export type { ExecutionResult, RunHandle, RunOptions } from "./run_options.ts";
-export { paramsJsonSchema, validateParams } from "./schema.ts";
 export * from "./states.ts";
-export { type Command, Step, StepHandle, Submission } from "./step.ts";
+export type { Step, StepHandle, Submission } from "./step.ts";
 export { task } from "./task.ts";
 export type { AnyTask, CacheOptions, RetryDelay, Task, TaskFn, TaskOptions } from "./task_types.ts";
+export {
+  type FlowGraph,
+  type FlowGraphEdge,
+  type FlowGraphNode,
+  type VisualizeOptions,
+  visualize,
+} from "./visualize.ts";

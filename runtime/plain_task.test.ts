@@ -14,7 +14,7 @@ import {
   type TaskFn,
   type TaskOptions,
   task,
-} from "./mod.ts";
+} from "./host.ts";
 import { eventually } from "./testing/eventually.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { flow, InMemoryJournal, randomUUID, task, uuidFromBytes } from "./mod.ts";
+import { flow, InMemoryJournal, randomUUID, task, uuidFromBytes } from "./host.ts";
 
 const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -11,7 +11,7 @@ import {
   sleep,
   task,
   UsageError,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
 function setup() {

@@ -8,7 +8,7 @@ import {
   NonRetryableError,
   sleep,
   task,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 import { runBody, runStep, START } from "./testing/run_body.ts";
 

@@ -15,7 +15,7 @@ import {
   type Step,
   task,
   UsageError,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
 const START = Date.UTC(2026, 0, 1);

@@ -6,10 +6,10 @@
 
 import type { CacheStore } from "./cache.ts";
 import type { Clock } from "./clock.ts";
-import type { SubflowRunner } from "./engine/host.ts";
 import type { FinalState } from "./flow_types.ts";
 import type { Journal } from "./journal.ts";
 import type { LogLevelName, LogSink } from "./logs.ts";
+import type { DeploymentRunner, SubflowRunner } from "./ports.ts";
 import type { ResultStore } from "./results.ts";
 import type { State } from "./states.ts";
 
@@ -58,6 +58,11 @@ export interface RunOptions {
   readonly mode?: "wait" | "suspend";
   /** Runs subflows; default: in this process, with the same ports. */
   readonly subflows?: SubflowRunner;
+  /**
+   * Starts runs of deployments (`runDeployment`); a Weir server passes its own. Default: none,
+   * so such a step fails saying that it needs a Weir server with deployments.
+   */
+  readonly deployments?: DeploymentRunner;
   /** Results whose JSON is larger than this many bytes go to the result store. */
   readonly resultInlineLimit?: number;
 }

@@ -11,7 +11,7 @@ import {
   paramsJsonSchema,
   task,
   validateParams,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
 function setup() {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { all, flow, InMemoryJournal, inspectRun, task } from "./mod.ts";
+import { all, flow, InMemoryJournal, inspectRun, task } from "./host.ts";
 
 const double = task({ name: "double" }, (n: number) => n * 2);
 

@@ -29,6 +29,18 @@ export type StepSpec =
       readonly name?: string;
       readonly tags?: readonly string[];
     }
+  | {
+      /** A run of a deployment on a Weir server (see `runDeployment` in run_deployment.ts). */
+      readonly type: "deployment";
+      /** `flow-name/deployment-name`. */
+      readonly ref: string;
+      readonly params: Readonly<Record<string, unknown>> | undefined;
+      /** Wait for the run's result (`runDeployment`) or only start it (`startDeployment`). */
+      readonly wait: boolean;
+      readonly timeoutMs?: number;
+      readonly name?: string;
+      readonly tags?: readonly string[];
+    }
   | { readonly type: "sleep"; readonly ms?: number; readonly until?: number }
   | { readonly type: "event"; readonly name: string; readonly timeoutMs?: number }
   | {

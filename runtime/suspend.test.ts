@@ -10,7 +10,7 @@ import {
   TimeoutError,
   task,
   waitForEvent,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 
 function setup() {
@@ -50,14 +50,17 @@ describe("suspend mode", () => {
     assert.equal(afterRuns.runs, 0);
     assert.equal(clock.pending, 0, "no timer is held in the process");
 
+    // A sleeping run is still Running (Suspended means waiting for input); its sleep step is
+    // Scheduled for the wake time.
     const view = await inspectRun(journal, handle.runId);
-    assert.equal(view.state?.type, "PAUSED");
-    assert.equal(view.state?.name, "Suspended");
-    assert.equal(view.state?.scheduledTime, start + 600_000);
+    assert.equal(view.state?.type, "RUNNING");
+    assert.equal(view.state?.name, "Running");
     assert.equal(view.steps[1]?.kind, "sleep");
     assert.equal(view.steps[1]?.state.name, "Scheduled");
+    assert.equal(view.steps[1]?.state.scheduledTime, start + 600_000);
     await assert.rejects(handle.result(), (error: unknown) => {
       assert.ok(error instanceof FlowRunError);
+      // The error describes the execution, which is suspended (held by no process).
       assert.equal(error.state.name, "Suspended");
       return true;
     });
@@ -74,7 +77,7 @@ describe("suspend mode", () => {
     assert.equal(done.state?.type, "COMPLETED");
     assert.deepEqual(
       done.stateHistory.map((s) => s.name),
-      ["Pending", "Running", "Suspended", "Running", "Completed"],
+      ["Pending", "Running", "Completed"],
     );
     assert.deepEqual(
       done.taskRuns.map((t) => [t.runName, t.attempts]),
@@ -104,7 +107,7 @@ describe("suspend mode", () => {
   });
 
   test("the Beginning flow run line is written once across suspensions", async () => {
-    const { InMemoryLogStore } = await import("./mod.ts");
+    const { InMemoryLogStore } = await import("./host.ts");
     const logs = new InMemoryLogStore();
     const f = flow({ name: "logs-once", runName: "once" }, async function* () {
       yield* sleep("1m");
@@ -251,12 +254,12 @@ describe("suspend mode", () => {
     const handle = parent.start(undefined, opts);
     assert.deepEqual(await handle.execution, { status: "suspended", wakeAt: start + 600_000 });
     const parentView = await inspectRun(journal, handle.runId);
-    assert.equal(parentView.state?.name, "Suspended");
+    assert.equal(parentView.state?.name, "Running", "waiting for its child, the parent runs");
     const sub = parentView.steps[1];
     assert.equal(sub?.kind, "subflow");
     const childRunId = sub?.childRunId ?? "";
     const childView = await inspectRun(journal, childRunId);
-    assert.equal(childView.state?.name, "Suspended");
+    assert.equal(childView.state?.name, "Running");
     assert.equal(childView.parentRunId, handle.runId);
     assert.equal(parentRuns.runs, 1);
     assert.equal(childRuns.runs, 1);

@@ -9,7 +9,7 @@ import {
   type TaskContext,
   task,
   UsageError,
-} from "./mod.ts";
+} from "./host.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
 import { runBody, runStep, START } from "./testing/run_body.ts";
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Layer guard for protocol/, client/ and cli/ (see DESIGN.md "Layout": ui, cli -> client ->
 // protocol -> runtime types; nothing imports upward). For each non-test source file:
-// - protocol/ imports only runtime/ and protocol/ files, and `@hono/zod-openapi` (its schemas);
+// - protocol/ imports only runtime/ and protocol/ files, `@hono/zod-openapi` (its schemas),
+//   and cronstrue and rrule (schedule_words.ts: schedules in words, bundled by the UI);
 // - client/ imports only client/ and protocol/ files, and from protocol/ only types, or
 //   protocol/live_protocol.ts (no imports of its own), so the client carries no zod; no
 //   platform modules (node:*, cloudflare:*), so it runs on Node, Deno, browsers and Workers;
@@ -16,7 +17,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** @type {Record<string, { dirs: string[], packages: (s: string) => boolean, valueFrom?: (dir: string, target: string) => boolean }>} */
 const RULES = {
-  protocol: { dirs: ["protocol", "runtime"], packages: (s) => s === "@hono/zod-openapi" },
+  protocol: {
+    dirs: ["protocol", "runtime"],
+    packages: (s) => ["@hono/zod-openapi", "cronstrue", "rrule"].includes(s),
+  },
   client: {
     dirs: ["client", "protocol"],
     packages: () => false,

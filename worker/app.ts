@@ -15,17 +15,25 @@
  * @module
  */
 
-import type { AnyFlow } from "../runtime/mod.ts";
+import type { AnyFlow, DeploymentDefinition } from "../runtime/host.ts";
 import { createApi } from "./api/app.ts";
+import { checkCodeDeployments, codeDeploymentApplier } from "./deployments/apply_code.ts";
 import type { WeirEnv } from "./env.ts";
 import { FlowRunObject } from "./flow_run.ts";
 import { FlowRegistry } from "./registry.ts";
+import { runSchedulerTick } from "./scheduler/tick.ts";
 import { sweepStaleRuns } from "./sweep.ts";
 
 /** What `createWeirWorker` takes. */
 export interface WeirWorkerOptions {
   /** Every flow the Worker can run, subflows included. */
   readonly flows: readonly AnyFlow[];
+  /**
+   * Deployments of those flows, declared in code (`deployment(flow, options)`). Checked here,
+   * and applied when a new version of the Worker first runs: created or brought to their
+   * declaration, and those no longer declared deleted.
+   */
+  readonly deployments?: readonly DeploymentDefinition[];
 }
 
 /** What `createWeirWorker` returns. */
@@ -41,15 +49,21 @@ export interface WeirWorker {
 }
 
 /**
- * Builds a Weir Worker for a set of flows.
+ * Builds a Weir Worker for a set of flows and their deployments.
  *
  * @example
  * ```ts
- * const weir = createWeirWorker({ flows: [catFact] });
+ * const weir = createWeirWorker({ flows: [catFact], deployments: [deployment(catFact, { name: "hourly", schedules: [{ interval: "1h" }] })] });
  * ```
+ * @throws {Error} naming the deployment and the field, for a deployment declared in code
+ * whose flow is not in `flows`, whose schedule means nothing, or whose default parameters do
+ * not fit the flow.
  */
 export function createWeirWorker(options: WeirWorkerOptions): WeirWorker {
   const registry = new FlowRegistry(options.flows);
+  const ensureApplied = codeDeploymentApplier(
+    checkCodeDeployments(registry, options.deployments ?? []),
+  );
   const api = createApi(registry);
   class FlowRun extends FlowRunObject {
     protected readonly registry = registry;
@@ -58,9 +72,19 @@ export function createWeirWorker(options: WeirWorkerOptions): WeirWorker {
     registry,
     FlowRun,
     handler: {
-      fetch: (request, env, ctx) => api.fetch(request, env, ctx),
+      async fetch(request, env, ctx) {
+        await ensureApplied(env);
+        return api.fetch(request, env, ctx);
+      },
       async scheduled(controller, env, ctx) {
-        ctx.waitUntil(sweepStaleRuns(env, controller.scheduledTime));
+        await ensureApplied(env);
+        // The scheduler's tick (due schedules, late runs) and the sweep of stale runs.
+        ctx.waitUntil(
+          Promise.all([
+            runSchedulerTick(env, registry, Date.now()),
+            sweepStaleRuns(env, controller.scheduledTime),
+          ]),
+        );
       },
     },
   };

@@ -1,21 +1,55 @@
 /**
- * The default app this repository's wrangler.toml runs: a Weir Worker with the example flows.
- * Built with `createWeirWorker` exactly as a user's own app would be.
+ * The default app this repository's wrangler.toml runs: a Weir Worker with the example flows
+ * and their deployments (the seeds' schedules). Built with `createWeirWorker` exactly as a
+ * user's own app would be.
  *
  * @module
  */
 
-import { catFact } from "../examples/cat_fact.ts";
+import { catFact, catFactDeployment } from "../examples/cat_fact.ts";
 import { elevator } from "../examples/elevator.ts";
-import { dataEngineer, dataScience, irisMainFlow } from "../examples/iris.ts";
+import {
+  dataEngineer,
+  dataEngineerHourly,
+  dataScience,
+  dataScienceOnDemand,
+  irisDependentFlows,
+  irisEveryMinute,
+  irisMainFlow,
+} from "../examples/iris.ts";
+import {
+  redditEvery2h,
+  redditOffline,
+  redditPipeline,
+  redditScrape,
+  redditStore,
+} from "../examples/reddit/pipeline.ts";
 import { asyncLocalStorageAttribution } from "../hosts/async_local_storage.ts";
-import { setConsoleAttribution } from "../runtime/mod.ts";
+import { setConsoleAttribution } from "../runtime/host.ts";
 import { createWeirWorker } from "./app.ts";
 
 setConsoleAttribution(asyncLocalStorageAttribution());
 
 const weir = createWeirWorker({
-  flows: [catFact, elevator, dataEngineer, dataScience, irisMainFlow],
+  flows: [
+    catFact,
+    elevator,
+    dataEngineer,
+    dataScience,
+    irisMainFlow,
+    irisDependentFlows,
+    redditPipeline,
+    redditScrape,
+    redditStore,
+  ],
+  deployments: [
+    catFactDeployment,
+    dataEngineerHourly,
+    dataScienceOnDemand,
+    irisEveryMinute,
+    redditEvery2h,
+    redditOffline,
+  ],
 });
 
 export const FlowRun = weir.FlowRun;

@@ -4,12 +4,11 @@
  * @module
  */
 
-import type { FlowRunObject } from "./flow_run.ts";
-
-/** The Worker's environment. */
 export interface WeirEnv {
   /** One Durable Object per flow run. */
-  readonly FLOW_RUNS: DurableObjectNamespace<FlowRunObject>;
+  // Untyped on purpose: the environment sits below every module that uses it, so it names no
+  // object class; callers reach a run's object through `runObject` (rpc.ts), typed there.
+  readonly FLOW_RUNS: DurableObjectNamespace;
   /** The run index, the cache, and what is queried across runs. */
   readonly DB: D1Database;
   /** Results over the inline limit. */

@@ -8,6 +8,7 @@
  */
 
 import { DurableObject } from "cloudflare:workers";
+import { MISSED_AFTER_MS } from "../protocol/deployment.ts";
 import {
   Cancelling,
   encode,
@@ -16,22 +17,36 @@ import {
   type LogLevelName,
   Retrying,
   runCreation,
-} from "../runtime/mod.ts";
+} from "../runtime/host.ts";
 import { timeProblem } from "./api/limits.ts";
 import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
 import { LiveFeed } from "./live_feed.ts";
 import type { FlowRegistry } from "./registry.ts";
-import { type ChildStatus, type CreateRunRequest, type RunChange, runObject } from "./rpc.ts";
+import {
+  type ChildStatus,
+  type CreateRunRequest,
+  type DiscardResult,
+  type FlowRunRpc,
+  type MarkLateResult,
+  type RunChange,
+  runObject,
+  type Served,
+} from "./rpc.ts";
 import { delay, RunAlarm, WATCHDOG_MS } from "./run_alarm.ts";
 import { type RunDetail, runDetail, runGraph } from "./run_detail.ts";
 import { NEVER, RunDriver } from "./run_driver.ts";
 import { RunOutbox } from "./run_outbox.ts";
+import { decideMissedRun } from "./scheduler/catch_up.ts";
+import { asScheduled, isLate, lateEntry, skippedEntries } from "./scheduler/late.ts";
 import { RunLogs } from "./storage/run_logs.ts";
 import { RunMeta } from "./storage/run_meta.ts";
 import { RunSequence } from "./storage/run_sequence.ts";
 import { SqlJournal } from "./storage/sql_journal.ts";
 import { SqlLogSink } from "./storage/sql_logs.ts";
+
+/** An alarm this far past its time counts as lost: workerd fires due alarms within seconds. */
+const POKE_OVERDUE_MS = 60_000;
 
 /**
  * The flow-run Durable Object. Subclassed by `createWeirWorker` with the app's flows.
@@ -42,20 +57,30 @@ import { SqlLogSink } from "./storage/sql_logs.ts";
  * await stub.create({ runId, flowName: "cat-fact", params: {} });
  * ```
  */
-export abstract class FlowRunObject extends DurableObject<WeirEnv> {
+export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Served<FlowRunRpc> {
   protected abstract readonly registry: FlowRegistry;
-  readonly #journal: SqlJournal;
-  readonly #logs: SqlLogSink;
+  // Set by #open(), again after a discard has emptied the storage they read.
+  #journal!: SqlJournal;
+  #logs!: SqlLogSink;
   /** Stored lines and the engine's lines rendered from the journal, as they are read. */
-  readonly #lines: RunLogs;
-  readonly #outbox: RunOutbox;
-  readonly #meta: RunMeta;
-  readonly #alarm: RunAlarm;
-  readonly #driver: RunDriver;
+  #lines!: RunLogs;
+  #outbox!: RunOutbox;
+  #meta!: RunMeta;
+  #alarm!: RunAlarm;
+  #driver!: RunDriver;
   readonly #feed: LiveFeed;
+  /** A scheduled run's start is being decided (Late, catch-up): it may not be discarded. */
+  #starting = false;
 
   constructor(ctx: DurableObjectState, env: WeirEnv) {
     super(ctx, env);
+    this.#feed = new LiveFeed(ctx);
+    this.#open();
+  }
+
+  /** Builds the storage adapters and the driver over the object's storage, as it is now. */
+  #open(): void {
+    const { ctx, env } = this;
     this.#meta = new RunMeta(ctx.storage);
     // One sequence numbers journal rows and log lines: a line's cursor orders it among both.
     const sequence = new RunSequence(ctx.storage);
@@ -73,7 +98,6 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     );
     this.#lines = new RunLogs(this.#journal, this.#logs, this.#meta);
     this.#outbox = new RunOutbox(ctx.storage, env, this.#journal, this.#meta);
-    this.#feed = new LiveFeed(ctx);
     this.#alarm = new RunAlarm(ctx.storage);
     this.#driver = new RunDriver({
       env,
@@ -89,17 +113,25 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
 
   /** Creates the run (idempotent: a second call returns the existing run unchanged). */
   async create(request: CreateRunRequest): Promise<{ created: boolean; run: RunDetail }> {
+    // Finding the subflows of the registered flows takes microtasks only, so it is done before
+    // any event reaches the object; waiting for it here costs nothing and makes that explicit.
+    // It comes first: from the check below to the write, nothing may interleave.
+    await this.registry.ready();
     const existing = this.#meta.get("run_id");
     if (existing !== undefined) return { created: false, run: this.#detail() };
     this.#meta.ensureSchema();
     const flow = this.registry.get(request.flowName);
-    if (flow === undefined) throw new Error(`Unknown flow '${request.flowName}'`);
+    if (flow === undefined) {
+      throw new Error(
+        `Unknown flow '${request.flowName}': add it to createWeirWorker({ flows: [...] }). A subflow is registered with its parent only when a drawing of the parent's body reaches the call (not behind a branch on a task's result).`,
+      );
+    }
     const now = Date.now();
     // The API refuses such a time with a 422; this guards every other caller.
     const timeError =
       request.scheduledAt === undefined ? undefined : timeProblem(request.scheduledAt);
     if (timeError !== undefined) throw new RangeError(`scheduledAt ${timeError}`);
-    const creation = runCreation(
+    let creation = runCreation(
       flow,
       request.runId,
       {
@@ -112,6 +144,15 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
       },
       now,
     );
+    // A scheduler's run for a time already past stays a scheduled run (see asScheduled).
+    if (
+      request.scheduleId !== undefined &&
+      request.scheduledAt !== undefined &&
+      request.scheduledAt <= now
+    ) {
+      creation = { ...creation, entries: asScheduled(creation.entries, request.scheduledAt) };
+    }
+    const scheduledAt = creation.entries.find((e) => e.type === "run.created")?.run.scheduledAt;
     const startAt = Math.max(now, request.scheduledAt ?? now);
     const startNow = startAt <= now && request.start !== "alarm";
     // The alarm is set before the rows are written and with no await in between, so both are
@@ -128,6 +169,8 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
           this.#meta.set("idempotency_key", request.idempotencyKey);
         if (request.deploymentId !== undefined)
           this.#meta.set("deployment_id", request.deploymentId);
+        if (request.scheduleId !== undefined) this.#meta.set("schedule_id", request.scheduleId);
+        if (scheduledAt !== undefined) this.#meta.set("awaiting_start", String(scheduledAt));
         this.#journal.append(request.runId, creation.entries);
         for (const log of creation.logs) this.#logs.write(log);
       });
@@ -270,6 +313,144 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     await this.#arm(Date.now());
   }
 
+  /**
+   * The sweep's check on a run that has not changed for a while: it is only woken when its
+   * alarm is gone or long overdue (lost). A run asleep, waiting out a retry delay or waiting
+   * for a child has its alarm set and is left alone, so a long sleep is not replayed each
+   * minute. Answers whether it was woken.
+   */
+  async poke(): Promise<boolean> {
+    if (this.#meta.get("run_id") === undefined) return false;
+    const at = await this.ctx.storage.getAlarm();
+    const now = Date.now();
+    if (at !== null && at > now - POKE_OVERDUE_MS) return false;
+    // Set, not `#arm`: the alarm this object remembers setting is the one that was lost.
+    this.#driver.wakeAgain();
+    this.#meta.set("wake_at", String(now));
+    await this.#alarm.set(now);
+    return true;
+  }
+
+  /**
+   * Deletes the run if it has not started (a scheduled run of a paused deployment or a changed
+   * schedule): its storage, its alarm and its index row. One that has started is kept. An
+   * object runs one event at a time, so its own alarm cannot start the run meanwhile.
+   */
+  async discard(): Promise<DiscardResult> {
+    const runId = this.#meta.get("run_id");
+    if (runId === undefined) return { discarded: false, reason: "no-run" };
+    if (!this.#unstarted(runId)) return { discarded: false, reason: "started" };
+    // No await between the check and the deletes but the deletes themselves, which hold the
+    // object's input gate: nothing else runs in between.
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#open();
+    try {
+      await this.env.DB.prepare("DELETE FROM runs WHERE id = ?").bind(runId).run();
+    } catch (error) {
+      // The tick's late pass deletes an index row whose object holds no run.
+      console.error(`weir: discarded run ${runId}; deleting its index row failed`, error);
+    }
+    return { discarded: true };
+  }
+
+  /**
+   * The tick found the run still Scheduled in the index after its time: marks it Late and
+   * makes it due now (its alarm may have been lost); its start applies the catch-up policy.
+   */
+  async markLate(): Promise<MarkLateResult> {
+    const runId = this.#meta.get("run_id");
+    if (runId === undefined) return "no-run";
+    const awaiting = this.#meta.get("awaiting_start");
+    if (awaiting === undefined || !this.#unstarted(runId)) return "started";
+    const now = Date.now();
+    if (!isLate(Number(awaiting), now)) return "not-late";
+    const state = foldJournal(this.#journal.read(runId)).state;
+    if (state?.name === "Scheduled")
+      this.#journal.append(runId, [lateEntry(now, Number(awaiting))]);
+    // Set outright: the alarm this instance remembers may be the one that was lost.
+    this.#meta.set("wake_at", String(now));
+    await this.#alarm.set(now);
+    await this.#deliverIndex();
+    return "late";
+  }
+
+  /** Whether the run is a scheduled run that has not started (nor is starting). */
+  #unstarted(runId: string): boolean {
+    if (this.#driver.executing || this.#starting) return false;
+    if (this.#meta.get("awaiting_start") === undefined) return false;
+    const record = foldJournal(this.#journal.read(runId));
+    return (
+      record.finished === undefined &&
+      record.cancel === undefined &&
+      record.state?.type === "SCHEDULED" &&
+      !record.states.some((s) => s.type === "RUNNING")
+    );
+  }
+
+  /**
+   * Before a scheduled run first executes: marks it Late if it starts more than LATE_AFTER_MS
+   * after its time, and, when it was missed (MISSED_AFTER_MS), asks its deployment's catch-up
+   * policy, which may end it as Skipped. Resolves to whether the run goes on to execute.
+   */
+  async #beforeStart(runId: string): Promise<boolean> {
+    const awaiting = this.#meta.get("awaiting_start");
+    if (awaiting === undefined) return true;
+    const scheduledAt = Number(awaiting);
+    const now = Date.now();
+    if (now < scheduledAt) return true; // woken for something else (a cancel): not its start
+    const record = foldJournal(this.#journal.read(runId));
+    if (
+      record.finished !== undefined ||
+      record.cancel !== undefined ||
+      record.state?.type !== "SCHEDULED"
+    ) {
+      this.#meta.delete("awaiting_start");
+      return true;
+    }
+    const entries: JournalEntry[] = [];
+    if (record.state.name === "Scheduled" && isLate(scheduledAt, now)) {
+      entries.push(lateEntry(now, scheduledAt));
+    }
+    const deploymentId = this.#meta.get("deployment_id");
+    const scheduleId = this.#meta.get("schedule_id");
+    let skipped: string | undefined;
+    if (
+      now - scheduledAt > MISSED_AFTER_MS &&
+      deploymentId !== undefined &&
+      scheduleId !== undefined
+    ) {
+      this.#starting = true;
+      try {
+        const verdict = await decideMissedRun(this.env.DB, {
+          deploymentId,
+          scheduleId,
+          scheduledAt,
+          nowMs: now,
+        });
+        if (!verdict.run) skipped = verdict.message ?? "Skipped by the catch-up policy";
+      } finally {
+        this.#starting = false;
+      }
+      // A cancel may have arrived while D1 answered: then the executor ends the run instead.
+      const again = foldJournal(this.#journal.read(runId));
+      if (again.finished !== undefined || again.cancel !== undefined) skipped = undefined;
+    }
+    const at = Date.now();
+    if (skipped !== undefined) entries.push(...skippedEntries(at, skipped));
+    this.ctx.storage.transactionSync(() => {
+      if (entries.length > 0) this.#journal.append(runId, entries);
+      this.#meta.delete("awaiting_start");
+      if (skipped !== undefined) this.#meta.set("wake_at", String(NEVER));
+    });
+    return skipped === undefined;
+  }
+
+  /** Executes the run, first deciding a scheduled run's start (see #beforeStart). */
+  async #drive(runId: string): Promise<void> {
+    if (await this.#beforeStart(runId)) await this.#driver.drive(runId);
+  }
+
   // ——— Alarm and execution ———
 
   override async alarm(): Promise<void> {
@@ -284,14 +465,14 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> {
     }
     // wake_at says whether the run is due; a finished run's is "never" (see RunDriver).
     const wakeAt = Number(this.#meta.get("wake_at") ?? "0");
-    if (wakeAt <= Date.now()) await this.#driver.drive(runId);
+    if (wakeAt <= Date.now()) await this.#drive(runId);
     await this.#flushAndRearm();
   }
 
   /** Executes the run (as the alarm would), then delivers what it owes and re-arms. */
   async #executeAndFlush(runId: string): Promise<void> {
     try {
-      await this.#driver.drive(runId);
+      await this.#drive(runId);
     } finally {
       await this.#flushAndRearm();
     }

@@ -1,16 +1,15 @@
 /**
  * The flow-run object's RPC surface, as callers see it. Workers' generated stub types recurse
  * through every result type (and give up on recursive JSON types), so callers use this plain
- * interface; `FlowRunObject` implements it, which the compiler checks below.
+ * interface; `FlowRunObject` declares that it implements it, which the compiler checks.
  *
  * @module
  */
 
-import type { ChildRunOutcome, LogLevelName } from "../runtime/mod.ts";
+import type { ChildRunOutcome, LogLevelName } from "../runtime/host.ts";
 import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
-import type { FlowRunObject } from "./flow_run.ts";
-import type { GraphEdge, GraphNode, RunDetail } from "./run_detail.ts";
+import type { RunDetail, RunGraph } from "./run_detail.ts";
 import type { StartMode } from "./start_options.ts";
 
 /** What creating a run needs. Parameters must already be valid for the flow. */
@@ -23,6 +22,8 @@ export interface CreateRunRequest {
   readonly scheduledAt?: number;
   readonly idempotencyKey?: string;
   readonly deploymentId?: string;
+  /** The deployment schedule that created the run (the scheduler's runs); see worker/scheduler/. */
+  readonly scheduleId?: string;
   readonly parentRunId?: string;
   readonly parentStepId?: string;
   /** How the run starts if it is due now (see `WEIR_START_RUNS`); children inherit it. */
@@ -39,30 +40,50 @@ export type RunChange =
   | { readonly ok: true; readonly run: RunDetail }
   | { readonly ok: false; readonly code: "not_found" | "conflict"; readonly message: string };
 
+/** What `discard()` answers: whether the run was deleted, and why not when it was not. */
+export type DiscardResult =
+  | { readonly discarded: true }
+  | { readonly discarded: false; readonly reason: "no-run" | "started" };
+
+/**
+ * What `markLate()` answers: `late` (marked Late now, and due at once), `not-late` (its time
+ * is less than LATE_AFTER_MS ago, or ahead), `started` (it has started or finished, or is not
+ * a scheduled run), `no-run` (the object holds no run).
+ */
+export type MarkLateResult = "late" | "not-late" | "started" | "no-run";
+
 /** What a caller can ask of a run's Durable Object. */
 export interface FlowRunRpc {
   create(request: CreateRunRequest): Promise<{ created: boolean; run: RunDetail }>;
   startChild(request: CreateRunRequest): Promise<ChildStatus>;
   childStatus(): Promise<ChildStatus>;
   view(): Promise<RunDetail | undefined>;
-  graph(): Promise<{ nodes: GraphNode[]; edges: GraphEdge[] } | undefined>;
+  graph(): Promise<RunGraph | undefined>;
   logs(options: { after?: number; minLevel?: LogLevelName; limit?: number }): Promise<LogLine[]>;
   cancel(reason: string): Promise<RunChange>;
   retry(): Promise<RunChange>;
   sendEvent(name: string, payload: unknown): Promise<RunChange>;
   childFinished(childRunId: string): Promise<void>;
+  poke(): Promise<boolean>;
+  discard(): Promise<DiscardResult>;
+  markLate(): Promise<MarkLateResult>;
   fetch(request: Request): Promise<Response>;
 }
 
-// Compile-time check that the object offers every method of the interface.
-type Promised<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
+/**
+ * What the object itself must offer for callers to see {@link FlowRunRpc}: each method, sync
+ * or async (a stub makes every call a promise).
+ *
+ * @example
+ * ```ts
+ * class FlowRunObject extends DurableObject implements Served<FlowRunRpc> {}
+ * ```
+ */
+export type Served<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R>
+    ? (...args: A) => R | Promise<R>
+    : T[K];
 };
-const _implements = (o: FlowRunObject): Promised<Pick<FlowRunObject, keyof FlowRunRpc>> =>
-  o as never;
-void _implements;
 
 /**
  * The stub of the object that holds run `runId`.

@@ -14,7 +14,7 @@ import {
   type StepView,
   serializeError,
   viewOf,
-} from "../runtime/mod.ts";
+} from "../runtime/host.ts";
 import type { GraphEdge, RunDetail, RunGraph, StepDetail } from "./api/run_json.ts";
 import type { RunSummary } from "./storage/outbox.ts";
 
@@ -127,7 +127,7 @@ export type RunSummaryDraft = { -readonly [K in keyof RunSummary]: RunSummary[K]
 export function foldSummary(
   summary: RunSummaryDraft | undefined,
   entries: readonly JournalEntry[],
-  meta: { idempotencyKey: string | null; deploymentId: string | null },
+  meta: { idempotencyKey: string | null; deploymentId: string | null; scheduleId?: string | null },
 ): RunSummaryDraft {
   let draft = summary;
   for (const entry of entries) {
@@ -138,6 +138,7 @@ export function foldSummary(
         flowName: info.flowName,
         name: info.name,
         deploymentId: meta.deploymentId,
+        scheduleId: meta.scheduleId ?? null,
         parentRunId: info.parentRunId ?? null,
         stateType: "PENDING",
         stateName: "Pending",

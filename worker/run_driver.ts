@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type AnyFlow, RunLifecycle, resolveHost, systemClock } from "../runtime/mod.ts";
+import { type AnyFlow, RunLifecycle, resolveHost, systemClock } from "../runtime/host.ts";
 import type { WeirEnv } from "./env.ts";
 import type { RunAlarm } from "./run_alarm.ts";
 import { START_WAIT_MS } from "./start_options.ts";
@@ -16,7 +16,7 @@ import { R2ResultStore } from "./storage/r2_results.ts";
 import type { RunMeta } from "./storage/run_meta.ts";
 import type { SqlJournal } from "./storage/sql_journal.ts";
 import type { SqlLogSink } from "./storage/sql_logs.ts";
-import { durableSubflows } from "./subflows.ts";
+import { durableDeployments, durableSubflows } from "./subflows.ts";
 
 /** The wake time of a run that waits for nothing but a request (an event, a child, a retry). */
 export const NEVER = Number.MAX_SAFE_INTEGER;
@@ -102,6 +102,8 @@ export class RunDriver {
     // If this object dies mid-run, the watchdog alarm resumes the run from its journal.
     meta.set("wake_at", String(await alarm.watch(Date.now())));
     const limit = Number(env.WEIR_RESULT_INLINE_LIMIT ?? "131072");
+    const start = meta.get("start_mode") === "alarm" ? "alarm" : "inline";
+    const startWaitMs = this.startWaitMs;
     const host = resolveHost(
       {
         journal,
@@ -112,11 +114,9 @@ export class RunDriver {
         console: false,
         mode: "suspend",
         resultInlineLimit: Number.isFinite(limit) ? limit : 131072,
+        deployments: durableDeployments(env, { start, startWaitMs, flow: this.ports.flow }),
       },
-      durableSubflows(env, {
-        start: meta.get("start_mode") === "alarm" ? "alarm" : "inline",
-        startWaitMs: this.startWaitMs,
-      }),
+      durableSubflows(env, { start, startWaitMs }),
     );
     const lifecycle = new RunLifecycle(flow, host, runId, undefined);
     this.#live = lifecycle;

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { JournalEntry } from "../runtime/mod.ts";
+import type { JournalEntry } from "../runtime/host.ts";
 import type { WeirEnv } from "./env.ts";
 import { runObject } from "./rpc.ts";
 import { foldSummary, type RunSummaryDraft } from "./run_detail.ts";
@@ -117,7 +117,7 @@ export class RunOutbox {
     if (summary.version <= this.#indexed) return undefined;
     if (this.#indexRetryAt > now) return this.#indexRetryAt;
     try {
-      await writeRunSummary(this.env.DB, summary);
+      await writeRunSummary(this.env.DB, summary, this);
     } catch {
       const delay = BACKOFF_MS[Math.min(this.#indexFailures, BACKOFF_MS.length - 1)] ?? 300_000;
       this.#indexFailures += 1;
@@ -139,6 +139,7 @@ export class RunOutbox {
     return foldSummary(undefined, this.journal.read(runId), {
       idempotencyKey: this.meta.get("idempotency_key") ?? null,
       deploymentId: this.meta.get("deployment_id") ?? null,
+      scheduleId: this.meta.get("schedule_id") ?? null,
     });
   }
 
@@ -162,7 +163,7 @@ export class RunOutbox {
   }
 
   async #send(message: OutboxMessage): Promise<void> {
-    if (message.kind === "index") return writeRunSummary(this.env.DB, message.summary);
+    if (message.kind === "index") return writeRunSummary(this.env.DB, message.summary, this);
     const parent = runObject(this.env, message.parentRunId);
     await parent.childFinished(message.childRunId);
   }

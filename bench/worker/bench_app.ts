@@ -32,7 +32,7 @@ import {
   type WorkflowEvent,
   type WorkflowStep,
 } from "cloudflare:workers";
-import { all, Completed, encode, flow, Running, StepKind, task } from "../../runtime/mod.ts";
+import { all, Completed, encode, flow, Running, StepKind, task } from "../../runtime/host.ts";
 import { createWeirWorker } from "../../worker/app.ts";
 import type { WeirEnv } from "../../worker/env.ts";
 import type { CreateRunRequest } from "../../worker/rpc.ts";

@@ -15,6 +15,7 @@ import { parseJsonOption, parseSince } from "../params.ts";
 import { example, type GlobalsOf } from "../program_helpers.ts";
 import { UsageError } from "../usage_error.ts";
 import { watchRun } from "../watch.ts";
+import { findDeployment } from "./deployment.ts";
 
 const STATES = [
   "SCHEDULED",
@@ -32,6 +33,7 @@ const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 /** Options of `weir flow-run ls`. */
 interface ListOptions {
   flow?: string;
+  deployment?: string;
   state?: string;
   tag?: string;
   since?: string;
@@ -58,6 +60,9 @@ async function listRuns(ctx: Context, opts: ListOptions): Promise<void> {
   const query: ListRunsQuery = {
     limit: Math.min(limit, 200),
     ...(opts.flow === undefined ? {} : { flow: opts.flow }),
+    ...(opts.deployment === undefined
+      ? {}
+      : { deployment: (await findDeployment(ctx, opts.deployment)).id }),
     ...(state === undefined ? {} : { state: state as StateType }),
     ...(opts.tag === undefined ? {} : { tag: opts.tag }),
     ...(opts.since === undefined ? {} : { since: parseSince(opts.since) }),
@@ -184,6 +189,7 @@ export function flowRunCommands(program: Command, globals: GlobalsOf): void {
       .command("ls")
       .description("List runs, newest first")
       .option("--flow <name>", "only this flow's runs")
+      .option("--deployment <ref>", "only this deployment's runs (FLOW/NAME or its id)")
       .option("--state <type>", `only runs in this state (${STATES.join(", ")})`)
       .option("--tag <tag>", "only runs with this tag")
       .option("--since <time>", "created since: ISO 8601, epoch ms, or 30m / 2h / 1d ago")
@@ -193,6 +199,7 @@ export function flowRunCommands(program: Command, globals: GlobalsOf): void {
         await listRuns(ctxOf(cmd), opts);
       }),
     "weir flow-run ls --flow cat-fact --state COMPLETED --since 2h --json",
+    "weir flow-run ls --deployment reddit-pipeline/every-2h --state SCHEDULED",
   );
 
   example(

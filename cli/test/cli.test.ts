@@ -67,6 +67,25 @@ describe("weir against a local Worker", { timeout: 600_000 }, () => {
     assert.match(run.stderr, /elevator/);
   });
 
+  test("flow visualize draws a flow's graph without running it (Mermaid, DOT, JSON)", async () => {
+    const before = await weir(["flow-run", "ls", "--flow", "main-flow", "--json"], env);
+    const mermaid = await weir(["flow", "visualize", "main-flow"], env);
+    assert.equal(mermaid.code, 0, mermaid.stderr);
+    assert.match(mermaid.stdout, /^flowchart TD\n/);
+    assert.match(mermaid.stdout, /subgraph n\d+\["subflow data-engineer"\]/);
+    const dot = await weir(["flow", "visualize", "main-flow", "--format", "dot"], env);
+    assert.match(dot.stdout, /^digraph "main-flow" \{/);
+    const graph = json<{ nodes: { kind: string }[] }>(
+      (await weir(["flow", "visualize", "main-flow", "--json"], env)).stdout,
+    );
+    assert.ok(graph.nodes.some((n) => n.kind === "subflow"));
+    const after = await weir(["flow-run", "ls", "--flow", "main-flow", "--json"], env);
+    assert.equal(after.stdout, before.stdout, "drawing the flow created no run");
+    const bad = await weir(["flow", "visualize", "main-flow", "--format", "png"], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--format must be one of mermaid, dot, json/);
+  });
+
   test("a watched run that completes exits 0 and shows each task's states", async () => {
     facts.mode = "ok";
     const result = await weir(

@@ -1,6 +1,6 @@
 // The client (client/) under Deno, against the server that cli/test/deno.test.ts starts
 // (WEIR_API_URL, WEIR_API_TOKEN, FACT_URL in the environment): routes, paging, the live feed
-// over Deno's own WebSocket with the token subprotocol, and both errors.
+// over Deno's own WebSocket with the token subprotocol, both errors, and deployments.
 //
 //   WEIR_API_URL=... WEIR_API_TOKEN=... FACT_URL=... deno test --allow-net --allow-env client/test/deno_client.ts
 import { isFinalStateType, WeirApiError, WeirClient, WeirUnreachableError } from "../mod.ts";
@@ -60,4 +60,41 @@ Deno.test("the client's errors under Deno", async () => {
     .health()
     .catch((e: unknown) => e);
   ok(down instanceof WeirUnreachableError, `unreachable: ${down}`);
+});
+
+Deno.test("the client's deployment routes under Deno", async () => {
+  const client = new WeirClient();
+  const created = await client.createDeployment({
+    flowName: "elevator",
+    name: `deno-${crypto.randomUUID()}`,
+    parameters: { floors: 2, msPerFloor: 0 },
+    schedules: [{ schedule: { cron: "0 0 * * *", timezone: "America/Sao_Paulo" } }],
+  });
+  const found = await client.resolveDeployment(`elevator/${created.name}`);
+  ok(found.id === created.id, `resolved ${found.id}, created ${created.id}`);
+  ok(
+    (await client.listDeployments()).some((d) => d.id === created.id),
+    "listed",
+  );
+  const run = await client.createDeploymentRun(created.id, { parameters: { floors: 1 } });
+  let final: string | undefined;
+  for await (const message of client.live(run.id)) {
+    if (message.type === "snapshot" && isFinalStateType(message.run?.state?.type)) {
+      final = message.run?.state?.type;
+      break;
+    }
+  }
+  ok(final === "COMPLETED", `deployment run ended ${final}`);
+  const preview = await client.previewSchedule(
+    { cron: "0 0 * * *", timezone: "America/Sao_Paulo" },
+    { from: "2030-01-01T00:00:00Z", count: 1 },
+  );
+  ok(preview.times[0] === "2030-01-01T00:00:00-03:00", `preview ${preview.times.join()}`);
+  const bad = await client
+    .createSchedule(created.id, { schedule: { cron: "61 * * * *" } })
+    .catch((e: unknown) => e);
+  ok(bad instanceof WeirApiError && bad.field === "schedule.cron", `422: ${bad}`);
+  await client.deleteDeployment(created.id);
+  const gone = await client.getDeployment(created.id).catch((e: unknown) => e);
+  ok(gone instanceof WeirApiError && gone.status === 404, `404: ${gone}`);
 });

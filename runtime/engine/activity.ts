@@ -13,15 +13,16 @@ import { abortReason, type Clock } from "../clock.ts";
 const NOT_YET = Symbol("not yet");
 
 /**
- * What a pending wait is for: a task run's retry delay, or any other wait (a sleep, an
- * event, a child run).
+ * What a pending wait is for: `event` (input from outside the run: the run shows Suspended
+ * while it waits), a task run's `retryDelay`, or any other `wait` (a sleep, a child run),
+ * during which the run stays Running as a sleeping Prefect flow does.
  *
  * @example
  * ```ts
  * await activity.until(retryAt, signal, "retryDelay");
  * ```
  */
-export type WaitKind = "retryDelay" | "wait";
+export type WaitKind = "retryDelay" | "event" | "wait";
 
 /**
  * Counts active work and pending waits for one execution.
@@ -36,7 +37,7 @@ export type WaitKind = "retryDelay" | "wait";
 export class Activity {
   #active = 0;
   readonly #waits = new Map<object, { at: number | undefined; kind: WaitKind }>();
-  #onlyRetryDelays = false;
+  #waitsForEvent = false;
   #checkScheduled = false;
   #resolveSuspended!: (wakeAt: number | undefined) => void;
   /** Resolves, with the earliest wake time, when the execution should suspend. */
@@ -73,11 +74,11 @@ export class Activity {
   }
 
   /**
-   * Whether the last suspension waited only for task retry delays: the run is then still
-   * Running (its task runs are AwaitingRetry), not Suspended, which means waiting for input.
+   * Whether the last suspension waited for an event: only then is the run Suspended (waiting
+   * for input). Waiting out a sleep, a child run or a task's retry delay, it stays Running.
    */
-  get suspendedOnlyForRetryDelays(): boolean {
-    return this.#onlyRetryDelays;
+  get suspendedForEvent(): boolean {
+    return this.#waitsForEvent;
   }
 
   /**
@@ -123,6 +124,7 @@ export class Activity {
     promise: Promise<T>,
     signal: AbortSignal,
     deadline: number | undefined,
+    kind: WaitKind = "wait",
   ): Promise<{ timedOut: false; value: T } | { timedOut: true }> {
     if (deadline !== undefined && this.clock.now() >= deadline) {
       // An event may already be waiting in the queue; take it if it resolves at once.
@@ -130,8 +132,8 @@ export class Activity {
       return first === NOT_YET ? { timedOut: true } : { timedOut: false, value: first as T };
     }
     const wrapped = promise.then((value) => ({ timedOut: false as const, value }));
-    if (deadline === undefined) return this.block(wrapped, signal);
-    if (this.mode === "suspend") return this.block(wrapped, signal, deadline);
+    if (deadline === undefined) return this.block(wrapped, signal, undefined, kind);
+    if (this.mode === "suspend") return this.block(wrapped, signal, deadline, kind);
     const timer = new AbortController();
     const onAbort = () => timer.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
@@ -154,12 +156,12 @@ export class Activity {
       this.#checkScheduled = false;
       if (this.#active !== 0 || this.#waits.size === 0) return;
       let earliest: number | undefined;
-      let onlyRetryDelays = true;
+      let forEvent = false;
       for (const { at, kind } of this.#waits.values()) {
         if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
-        if (kind !== "retryDelay") onlyRetryDelays = false;
+        if (kind === "event") forEvent = true;
       }
-      this.#onlyRetryDelays = onlyRetryDelays;
+      this.#waitsForEvent = forEvent;
       this.#resolveSuspended(earliest);
     }, 0);
   }

@@ -21,7 +21,7 @@ import {
   sleep,
   type TaskContext,
   task,
-} from "../mod.ts";
+} from "../host.ts";
 import { FakeClock } from "../testing/fake_clock.ts";
 import { emptyRunRecord } from "./run_record.ts";
 

@@ -232,9 +232,9 @@ export class RunLifecycle {
       const result = await this.#driveWithTimeout(exec, params, record);
       if (result.kind === "suspended") {
         const at = exec.now();
-        // Waiting out task retry delays, the run stays Running (its task runs show
-        // AwaitingRetry); Suspended says it waits for something else, such as an event.
-        if (!exec.activity.suspendedOnlyForRetryDelays) {
+        // Suspended means waiting for input (an event). Waiting out a sleep, a child run or
+        // task retry delays (its task runs show AwaitingRetry), the run stays Running.
+        if (exec.activity.suspendedForEvent) {
           await exec.append([
             {
               type: "run.state",

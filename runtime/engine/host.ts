@@ -5,66 +5,23 @@
  * @module
  */
 
-import { type CacheStore, InMemoryCacheStore } from "../cache.ts";
-import { type Clock, systemClock } from "../clock.ts";
-import type { Encoded } from "../codec.ts";
-import type { SerializedError } from "../errors.ts";
-import type { AnyFlow } from "../flow_types.ts";
-import { InMemoryJournal, type Journal, type ResultRef } from "../journal.ts";
+import { InMemoryCacheStore } from "../cache.ts";
+import { systemClock } from "../clock.ts";
+import { InMemoryJournal } from "../journal.ts";
 import { ConsoleLogSink, type LogSink, teeSinks } from "../logs.ts";
-import { InMemoryResultStore, type ResultStore } from "../results.ts";
+import type { Host, SubflowRunner } from "../ports.ts";
+import { InMemoryResultStore } from "../results.ts";
+import { noDeployments } from "../run_deployment.ts";
 import type { RunOptions } from "../run_options.ts";
-import type { State } from "../states.ts";
 
-/** A request to run a flow as the child of a step. */
-export interface ChildRunRequest {
-  readonly flow: AnyFlow;
-  readonly runId: string;
-  readonly params: unknown;
-  readonly parentRunId: string;
-  readonly parentStepId: string;
-  readonly name?: string;
-  readonly tags?: readonly string[];
-  /** Aborts when the parent is cancelled or the step loses a race. */
-  readonly signal: AbortSignal;
-}
-
-/** How a child run ended, or that it has not yet. */
-export type ChildRunOutcome =
-  | {
-      readonly status: "finished";
-      readonly state: State;
-      readonly value?: Encoded;
-      readonly ref?: ResultRef;
-      readonly error?: SerializedError;
-    }
-  | { readonly status: "suspended"; readonly wakeAt?: number };
-
-/**
- * Runs subflows. The default runs them in this process with the parent's ports; the Worker
- * runs each in its own Durable Object and reports `suspended` until the child ends.
- *
- * @example
- * ```ts
- * const runner: SubflowRunner = { run: (req) => myDurableStart(req) };
- * ```
- */
-export interface SubflowRunner {
-  run(request: ChildRunRequest, host: Host): Promise<ChildRunOutcome>;
-}
-
-/** Every port an execution uses, resolved. */
-export interface Host {
-  readonly journal: Journal;
-  readonly clock: Clock;
-  readonly cache: CacheStore;
-  readonly results: ResultStore;
-  readonly logs: LogSink;
-  readonly mode: "wait" | "suspend";
-  readonly subflows: SubflowRunner;
-  readonly resultInlineLimit: number | undefined;
-  readonly signal: AbortSignal | undefined;
-}
+export type {
+  ChildRunOutcome,
+  ChildRunRequest,
+  DeploymentRunner,
+  DeploymentRunRequest,
+  Host,
+  SubflowRunner,
+} from "../ports.ts";
 
 const defaultCache = new InMemoryCacheStore();
 const defaultResults = new InMemoryResultStore();
@@ -96,6 +53,7 @@ export function resolveHost(options: RunOptions, subflows: SubflowRunner): Host 
     logs,
     mode: options.mode ?? "wait",
     subflows: options.subflows ?? subflows,
+    deployments: options.deployments ?? noDeployments,
     resultInlineLimit: options.resultInlineLimit,
     signal: options.signal,
   };

@@ -8,46 +8,11 @@
  */
 
 import type { Encoded } from "../codec.ts";
-import type { SerializedError } from "../errors.ts";
-import type { JournalEntry, ResultRef, RunInfo, StepKind } from "../journal.ts";
+import type { JournalEntry, RunInfo } from "../journal.ts";
 import type { State } from "../states.ts";
-import { FoldedStep } from "./step_record.ts";
+import { FoldedStep, type StepRecord } from "./step_record.ts";
 
-/** How a step ended, as journaled. */
-export type StepOutcomeRecord =
-  | {
-      readonly ok: true;
-      readonly at: number;
-      readonly value?: Encoded;
-      readonly ref?: ResultRef;
-      readonly eventId?: string;
-      readonly winner?: number;
-    }
-  | { readonly ok: false; readonly at: number; readonly error: SerializedError };
-
-/** One step (task run, subflow run, wait or group) as the journal tells it. */
-export interface StepRecord {
-  readonly stepId: string;
-  kind: StepKind;
-  name: string;
-  runName: string;
-  /** The latest attempt started. */
-  attempt: number;
-  /** Failed attempts since the last run retry. */
-  failures: number;
-  state: State;
-  readonly states: State[];
-  startedAt: number;
-  endedAt?: number;
-  outcome?: StepOutcomeRecord;
-  /** Epoch ms of a scheduled retry. */
-  retryAt?: number;
-  wakeAt?: number;
-  childRunId?: string;
-  cached: boolean;
-  tags: readonly string[];
-  inputs: readonly string[];
-}
+export type { StepOutcomeRecord, StepRecord } from "./step_record.ts";
 
 /** An event sent to the run. */
 export interface ReceivedEvent {

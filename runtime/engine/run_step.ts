@@ -17,9 +17,11 @@ import {
 } from "../errors.ts";
 import type { JournalEntry, StepKind } from "../journal.ts";
 import { formatTemplate } from "../run_names.ts";
-import { Cancelled, Completed, Failed, Paused, Running, Scheduled, TimedOut } from "../states.ts";
+import { Completed, Failed, Paused, Running, Scheduled, TimedOut } from "../states.ts";
 import { type Step, StepHandle, type StepSpec } from "../step.ts";
+import { cancelStep } from "./cancel_step.ts";
 import type { Execution, Outcome } from "./execution.ts";
+import { runDeploymentStep } from "./run_deployment_step.ts";
 import { isPlainTask, runPlainTask } from "./run_plain_task.ts";
 import type { StepRecord } from "./run_record.ts";
 import { runSubflow } from "./run_subflow.ts";
@@ -31,6 +33,8 @@ export type PreparedStep = () => Promise<Outcome>;
 const KIND_OF = {
   task: "task",
   subflow: "subflow",
+  // A deployment's run is a child run like a subflow's: graphs, pages and cancellation agree.
+  deployment: "subflow",
   sleep: "sleep",
   event: "event",
   group: "group",
@@ -42,6 +46,8 @@ function nameOf(spec: StepSpec): string {
       return spec.task.taskName;
     case "subflow":
       return spec.flow.flowName;
+    case "deployment":
+      return spec.ref;
     case "sleep":
       return "sleep";
     case "event":
@@ -95,6 +101,8 @@ export function prepareStep(
       return () => runTask(exec, stepId, spec, rec, runName, signal);
     case "subflow":
       return () => runSubflow(exec, stepId, spec, rec, runName, signal);
+    case "deployment":
+      return () => runDeploymentStep(exec, stepId, spec, rec, runName, signal);
     case "sleep":
       return () => runSleep(exec, stepId, spec, rec, signal);
     case "event":
@@ -125,6 +133,8 @@ function stepRunName(exec: Execution, stepId: string, spec: StepSpec): string {
     }
     case "subflow":
       return spec.name ?? spec.flow.flowName;
+    case "deployment":
+      return spec.name ?? spec.ref;
     case "sleep":
       return `sleep-${stepId}`;
     case "event":
@@ -132,25 +142,6 @@ function stepRunName(exec: Execution, stepId: string, spec: StepSpec): string {
     case "group":
       return `${spec.mode}-${stepId}`;
   }
-}
-
-/** Journals a step's cancellation and returns it as a failed outcome. */
-export async function cancelStep(
-  exec: Execution,
-  stepId: string,
-  reason: unknown,
-  attempt: number,
-): Promise<Outcome> {
-  const error = reason instanceof Error ? reason : new CancelledError(String(reason));
-  const at = exec.now();
-  // Read the message first: CancelledError has Error's shape, so narrowing on it leaves `never`.
-  const message = error.message;
-  const state =
-    error instanceof CancelledError ? Cancelled(at, { message }) : Failed(at, { message });
-  await exec.append([
-    { type: "step.failed", at, stepId, state, error: serializeError(error), attempt },
-  ]);
-  return { ok: false, error, at, state };
 }
 
 async function runSleep(
@@ -214,7 +205,7 @@ async function runEvent(
   if (event === undefined) {
     const waiting = exec.nextEvent(spec.name);
     try {
-      const result = await exec.activity.blockUntil(waiting.promise, signal, deadline);
+      const result = await exec.activity.blockUntil(waiting.promise, signal, deadline, "event");
       if (result.timedOut) {
         waiting.cancel();
         const error = new TimeoutError(

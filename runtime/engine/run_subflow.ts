@@ -11,9 +11,10 @@ import { deserializeError } from "../errors.ts";
 import { randomUUID } from "../random.ts";
 import { Completed, Failed, Running } from "../states.ts";
 import type { StepSpec } from "../step.ts";
+import { cancelStep } from "./cancel_step.ts";
 import type { Execution, Outcome } from "./execution.ts";
+import type { ChildRunOutcome } from "./host.ts";
 import type { StepRecord } from "./run_record.ts";
-import { cancelStep } from "./run_step.ts";
 
 /**
  * Runs a subflow step to its final outcome (or suspends the parent while the child waits).
@@ -75,6 +76,24 @@ export async function runSubflow(
     // The child waits on a timer or an event: so does the parent, without holding anything.
     return exec.activity.block(new Promise<never>(() => {}), signal, child.wakeAt);
   }
+  return finishChildStep(exec, stepId, child, rec?.attempt ?? 1);
+}
+
+/**
+ * Journals how a child run ended as its step's outcome: its result, or its error and state.
+ * Shared by subflows and deployment runs.
+ *
+ * @example
+ * ```ts
+ * if (child.status === "finished") return finishChildStep(exec, stepId, child, attempt);
+ * ```
+ */
+export async function finishChildStep(
+  exec: Execution,
+  stepId: string,
+  child: Extract<ChildRunOutcome, { status: "finished" }>,
+  attempt: number,
+): Promise<Outcome> {
   // The step's "Finished in state" line is rendered from its entry (see engine_lines.ts).
   const at = exec.now();
   if (child.state.type === "COMPLETED") {
@@ -103,7 +122,7 @@ export async function runSubflow(
       stepId,
       state,
       error: child.error ?? { name: error.name, message: error.message },
-      attempt: rec?.attempt ?? 1,
+      attempt,
     },
   ]);
   return { ok: false, error, at, state };

@@ -9,9 +9,46 @@
  * @module
  */
 
-import type { JournalEntry, StepKind } from "../journal.ts";
+import type { Encoded } from "../codec.ts";
+import type { SerializedError } from "../errors.ts";
+import type { JournalEntry, ResultRef, StepKind } from "../journal.ts";
 import type { State } from "../states.ts";
-import type { StepOutcomeRecord, StepRecord } from "./run_record.ts";
+
+/** How a step ended, as journaled. */
+export type StepOutcomeRecord =
+  | {
+      readonly ok: true;
+      readonly at: number;
+      readonly value?: Encoded;
+      readonly ref?: ResultRef;
+      readonly eventId?: string;
+      readonly winner?: number;
+    }
+  | { readonly ok: false; readonly at: number; readonly error: SerializedError };
+
+/** One step (task run, subflow run, wait or group) as the journal tells it. */
+export interface StepRecord {
+  readonly stepId: string;
+  kind: StepKind;
+  name: string;
+  runName: string;
+  /** The latest attempt started. */
+  attempt: number;
+  /** Failed attempts since the last run retry. */
+  failures: number;
+  state: State;
+  readonly states: State[];
+  startedAt: number;
+  endedAt?: number;
+  outcome?: StepOutcomeRecord;
+  /** Epoch ms of a scheduled retry. */
+  retryAt?: number;
+  wakeAt?: number;
+  childRunId?: string;
+  cached: boolean;
+  tags: readonly string[];
+  inputs: readonly string[];
+}
 
 type StartedEntry = Extract<JournalEntry, { type: "step.started" }>;
 type EndEntry = Extract<JournalEntry, { type: "step.completed" | "step.failed" }>;

@@ -714,8 +714,13 @@ export const journalContract: ReadonlyArray<ContractCase<Journal>> = [
       const first = await suspending.start({ n: 3 }, { ...options, runId }).execution;
       assertDeepEqual(first, { status: "suspended", wakeAt: T0 + 3_600_000 }, "first stop");
       let view = await inspectRun(journal, runId);
-      assertEqual(view.state?.name, "Suspended", "state while suspended");
-      assertEqual(view.state?.scheduledTime, T0 + 3_600_000, "suspended until");
+      // Sleeping is not waiting for input: the run stays Running, its sleep step Scheduled.
+      assertEqual(view.state?.name, "Running", "state while asleep");
+      assertEqual(
+        view.steps.find((s) => s.kind === "sleep")?.state.scheduledTime,
+        T0 + 3_600_000,
+        "asleep until",
+      );
       assertDeepEqual([...executions.values()], [1], "executions before the sleep");
 
       // Woken too early: it suspends again, running nothing.
@@ -736,7 +741,7 @@ export const journalContract: ReadonlyArray<ContractCase<Journal>> = [
       view = await inspectRun(journal, runId);
       const childRunId = view.steps.find((s) => s.kind === "subflow")?.childRunId;
       assertTrue(childRunId !== undefined, "the subflow step names its child run");
-      assertEqual((await inspectRun(journal, childRunId)).state?.name, "Suspended", "child");
+      assertEqual((await inspectRun(journal, childRunId)).state?.name, "Running", "child");
 
       await clock.advanceTo(T0 + 3_600_000 + 1_800_000);
       const handle = suspending.resume(runId, options);
@@ -747,17 +752,7 @@ export const journalContract: ReadonlyArray<ContractCase<Journal>> = [
       view = await inspectRun(journal, runId);
       assertDeepEqual(
         view.stateHistory.map((s) => s.name),
-        [
-          "Pending",
-          "Running",
-          "Suspended",
-          "Running",
-          "Suspended",
-          "Running",
-          "Suspended",
-          "Running",
-          "Completed",
-        ],
+        ["Pending", "Running", "Completed"],
         "run state history",
       );
       const child = await inspectRun(journal, childRunId);

@@ -10,6 +10,9 @@ import { forgetToken, token } from "./auth.ts";
 import { ErrorBox } from "./components/common.tsx";
 import { TokenDialog } from "./components/token_dialog.tsx";
 import { matchRoute, paths } from "./lib/routes.ts";
+import { DashboardPage } from "./pages/dashboard_page.tsx";
+import { DeploymentPage } from "./pages/deployment_page.tsx";
+import { DeploymentsPage } from "./pages/deployments_page.tsx";
 import { FlowPage } from "./pages/flow_page.tsx";
 import { FlowsPage } from "./pages/flows_page.tsx";
 import { RunPage } from "./pages/run_page.tsx";
@@ -42,6 +45,8 @@ function Page() {
   const { path, search } = place.value;
   const route = matchRoute(path);
   switch (route.page) {
+    case "dashboard":
+      return <DashboardPage search={search} />;
     case "runs":
       return <RunsPage search={search} />;
     case "run":
@@ -50,6 +55,10 @@ function Page() {
       return <FlowsPage />;
     case "flow":
       return <FlowPage key={route.name} name={route.name} />;
+    case "deployments":
+      return <DeploymentsPage />;
+    case "deployment":
+      return <DeploymentPage key={route.id} id={route.id} />;
     case "not-found":
       return (
         <div class="page">
@@ -89,7 +98,7 @@ export function App() {
   return (
     <div class="shell">
       <nav class="sidebar" aria-label="Main">
-        <a class="brand" href={paths.runs()}>
+        <a class="brand" href="/">
           <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
             <path
               d="M2 17c3 0 3-3 6-3s3 3 6 3 3-3 6-3 2 1 2 1"
@@ -109,11 +118,20 @@ export function App() {
           </svg>
           Weir
         </a>
+        <NavLink href={paths.dashboard()} active={page === "dashboard"}>
+          Dashboard
+        </NavLink>
         <NavLink href={paths.runs()} active={page === "runs" || page === "run"}>
           Flow runs
         </NavLink>
         <NavLink href={paths.flows()} active={page === "flows" || page === "flow"}>
           Flows
+        </NavLink>
+        <NavLink
+          href={paths.deployments()}
+          active={page === "deployments" || page === "deployment"}
+        >
+          Deployments
         </NavLink>
         <div class="sidebar-foot">
           <a class="nav-link small" href="/api/openapi.json" target="_blank" rel="noreferrer">

@@ -14,7 +14,7 @@ import { launchBrowser, newPage } from "./harness.ts";
 const ORIGIN = "http://weir-flow.test";
 
 const FLOW_MODULE = `
-import { all, flow, InMemoryCacheStore, InMemoryJournal, inspectRun, task } from "./runtime/mod.ts";
+import { all, flow, InMemoryCacheStore, InMemoryJournal, inspectRun, task } from "./runtime/host.ts";
 
 // Cached on its inputs: cache keys are SHA-256 hashes, and crypto.subtle is missing too.
 const double = task({ name: "double", persistResult: true, cache: true }, (n) => n * 2);
@@ -55,11 +55,18 @@ window.runFlow = async () => {
 `;
 
 let browser: Browser;
+let launching: Promise<Browser> | undefined;
 let bundle = "";
 const errors: string[] = [];
 
 before(async () => {
-  const [built, launched] = await Promise.all([
+  // The browser is kept as soon as it starts, so `after` closes it even when the build fails
+  // (a browser left open keeps the test process alive).
+  launching = launchBrowser().then((launched) => {
+    browser = launched;
+    return launched;
+  });
+  const [built] = await Promise.all([
     build({
       stdin: { contents: FLOW_MODULE, resolveDir: root, sourcefile: "browser_flow.js" },
       bundle: true,
@@ -69,14 +76,13 @@ before(async () => {
       write: false,
       logLevel: "silent",
     }),
-    launchBrowser(),
+    launching,
   ]);
   bundle = built.outputFiles[0]?.text ?? "";
-  browser = launched;
 });
 
 after(async () => {
-  await browser?.close();
+  await (await launching?.catch(() => undefined))?.close();
   assert.deepEqual(errors, [], "the page threw no uncaught errors");
 });
 

@@ -78,6 +78,15 @@ describe("flows", () => {
     assert.equal(await page.locator("#param-testDataRatio").inputValue(), "0.2");
     assert.equal(await page.locator("#param-seed").inputValue(), "42");
     await page.getByText("> 0, < 1").waitFor();
+    // The flow's graph is drawn before any run: its subflows, as the server draws them.
+    await page.locator(".flow-graph svg.graph .graph-node").first().waitFor();
+    const drawn = await page.locator(".flow-graph .graph-node-label").allTextContents();
+    assert.ok(drawn.includes("data-engineer"), drawn.join());
+    assert.ok(
+      (await page.locator(".flow-graph .graph-node-meta").first().textContent())?.startsWith(
+        "subflow",
+      ),
+    );
     // Every example flow declares its parameters now: the elevator's show as fields too.
     await page.goto(`${worker.url}/flows/elevator`);
     assert.equal(await page.locator("#param-floors").inputValue(), "10");

@@ -13,8 +13,13 @@ import type { FlowRegistry } from "../registry.ts";
 import { bearerAuth } from "./auth.ts";
 import { ApiError, errorResponse, fieldOf } from "./errors.ts";
 import { INVALID_VALUE } from "./limits.ts";
+import { deploymentRoutes } from "./routes_deployments.ts";
+import { flowGraphRoutes } from "./routes_flow_graph.ts";
 import { flowRoutes } from "./routes_flows.ts";
+import { runStatsRoutes } from "./routes_run_stats.ts";
 import { liveRoute, runRoutes } from "./routes_runs.ts";
+import { schedulePreviewRoutes } from "./routes_schedule_preview.ts";
+import { schedulerRoutes } from "./routes_scheduler.ts";
 import { errors } from "./schemas.ts";
 
 function isInvalidValue(issue: { code: string; params?: unknown }): boolean {
@@ -106,8 +111,13 @@ export function createApi(registry: FlowRegistry): OpenAPIHono<{ Bindings: WeirE
     (c) => c.json({ status: "ok" as const, flows: registry.list().length, time: Date.now() }, 200),
   );
   flowRoutes(app, registry);
+  flowGraphRoutes(app, registry);
+  runStatsRoutes(app); // before runRoutes: /api/runs/{id} would take /api/runs/stats
   runRoutes(app);
   liveRoute(app);
+  schedulerRoutes(app, registry);
+  schedulePreviewRoutes(app);
+  deploymentRoutes(app, registry);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -5,32 +5,17 @@
  */
 
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { type AnyFlow, ParameterValidationError } from "../../runtime/mod.ts";
+import type { AnyFlow } from "../../runtime/host.ts";
 import type { WeirEnv } from "../env.ts";
 import type { FlowRegistry } from "../registry.ts";
-import { runObject } from "../rpc.ts";
-import { startOptionsOf } from "../start_options.ts";
+import { createFlowRun } from "./create_run.ts";
 import { ApiError } from "./errors.ts";
 import { label } from "./limits.ts";
-import { runIdFor } from "./run_ids.ts";
 import { CreateRunBody, errors, FlowSchema, RunSchema, toEpochMs } from "./schemas.ts";
 
 const FlowNameParam = z.object({
   name: label(1000).openapi({ param: { name: "name", in: "path" }, example: "cat-fact" }),
 });
-
-/** JSON with object keys sorted, so `{a, b}` and `{b, a}` compare equal. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
-            a < b ? -1 : a > b ? 1 : 0,
-          ),
-        )
-      : v,
-  );
-}
 
 /** A flow as the API shows it. */
 export function describeFlow(flow: AnyFlow): z.infer<typeof FlowSchema> {
@@ -126,43 +111,13 @@ export function flowRoutes(app: OpenAPIHono<{ Bindings: WeirEnv }>, registry: Fl
       const flow = flowOr404(registry, c.req.valid("param").name);
       // Without a body (it is optional) the validator gives `{}`, not the schema's defaults.
       const body = c.req.valid("json") ?? {};
-      const parameters = body.parameters ?? {};
-      try {
-        await flow.validate(parameters);
-      } catch (error) {
-        if (error instanceof ParameterValidationError) {
-          throw new ApiError(
-            "invalid_parameters",
-            error.message,
-            error.field === "" ? "parameters" : `parameters.${error.field}`,
-          );
-        }
-        throw error;
-      }
-      const scheduledAt = body.scheduledAt === undefined ? undefined : toEpochMs(body.scheduledAt);
-      const runId =
-        body.idempotencyKey === undefined
-          ? crypto.randomUUID()
-          : await runIdFor(flow.flowName, body.idempotencyKey);
-      const stub = runObject(c.env, runId);
-      const { created, run } = await stub.create({
-        runId,
-        flowName: flow.flowName,
-        // The raw parameters are journaled; the flow re-validates them when it runs.
-        params: parameters,
+      const { created, run } = await createFlowRun(c.env, flow, {
+        parameters: body.parameters ?? {},
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.tags === undefined ? {} : { tags: body.tags }),
-        ...(scheduledAt === undefined ? {} : { scheduledAt }),
+        ...(body.scheduledAt === undefined ? {} : { scheduledAt: toEpochMs(body.scheduledAt) }),
         ...(body.idempotencyKey === undefined ? {} : { idempotencyKey: body.idempotencyKey }),
-        ...startOptionsOf(c.env),
       });
-      if (!created && canonicalJson(run.parameters) !== canonicalJson(parameters)) {
-        throw new ApiError(
-          "conflict",
-          `idempotencyKey '${body.idempotencyKey}' was already used for run '${run.id}' with other parameters`,
-          "idempotencyKey",
-        );
-      }
       return c.json(run as unknown as Record<string, unknown>, created ? 201 : 200);
     },
   );

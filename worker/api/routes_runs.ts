@@ -259,7 +259,7 @@ export function runRoutes(app: App): void {
       const graph = await runStub(c.env, id).graph();
       if (graph === undefined) throw new ApiError("not_found", `No run with id '${id}'`);
       return c.json(
-        { nodes: graph.nodes as unknown as Record<string, unknown>[], edges: graph.edges },
+        { nodes: graph.nodes as unknown as Record<string, unknown>[], edges: [...graph.edges] },
         200,
       );
     },

@@ -41,6 +41,8 @@ ALTER TABLE runs ADD COLUMN schedule_id TEXT;
 CREATE INDEX runs_by_deployment ON runs (deployment_id, state_type, scheduled_at);
 CREATE INDEX runs_by_schedule ON runs (schedule_id, state_type);
 CREATE INDEX runs_late ON runs (state_type, scheduled_at) WHERE state_type = 'SCHEDULED';
+-- The dashboard counts runs by when they are meant to start (scheduled, else created).
+CREATE INDEX runs_by_expected ON runs (COALESCE(scheduled_at, created_at));
 
 -- Facts about the Worker's installed state, such as the hash of the code-declared deployments
 -- last applied.

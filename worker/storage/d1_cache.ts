@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { CacheEntry, CacheStore, Encoded } from "../../runtime/mod.ts";
+import type { CacheEntry, CacheStore, Encoded } from "../../runtime/host.ts";
 
 /**
  * A {@link CacheStore} in the `cache_entries` table.

@@ -1,16 +1,17 @@
 /**
- * Group commit for the D1 run index. Every run's Durable Object writes its own row, and one D1
- * statement per write would cap the rate of runs near D1's rate of statements (measured: a
- * fresh object writing one row made 635 runs/s, the same plus one D1 write 257/s). Rows
- * written while a batch is in flight wait for it and then go together in the next
- * `D1Database.batch`, so under load one round trip carries many runs' rows, and an idle system
- * adds no delay: the first row of a quiet moment is written at once.
+ * Group commit for the D1 run index. Every run's Durable Object writes its own row (measured: a
+ * fresh object writing one row made 635 runs/s, the same plus one D1 write 257/s). Rows an
+ * object writes while its batch is in flight wait for it and then go together in the next
+ * `D1Database.batch` (the newest version of each run only), and an idle object adds no delay:
+ * the first row of a quiet moment is written at once.
  *
- * The queue is module state, so it groups the writes of every request and every object that
- * share this isolate (workerd runs a namespace's objects and the Worker in one isolate
- * locally; in production objects that share an isolate share it too). The batch is sent from
- * the context of the first row's writer, which awaits it, so its request outlives the I/O;
- * the others are resolved across contexts, which workerd supports.
+ * There is one queue per writer (each run object passes its own `lane` key), so a batch only
+ * ever carries rows of the object that sends it and settles only that object's promises. A
+ * queue shared by the objects of an isolate was tried: a promise of one object settled from
+ * another's context, or a timer cleared from it, fails in workerd ("Cannot perform I/O on
+ * behalf of a different Durable Object", I/O types RefcountedFulfiller and Value; seen with
+ * the scheduler creating many runs at once in the Worker tests), which left creates hanging
+ * ("Promise will never complete").
  *
  * @module
  */
@@ -31,16 +32,30 @@ interface Waiting {
   readonly settle: (error?: unknown) => void;
 }
 
-let queue: Waiting[] = [];
-let inFlight: Promise<void> | undefined;
+/** One binding's queue: rows waiting for the next batch, and the batch in flight. */
+interface Lane {
+  queue: Waiting[];
+  inFlight: Promise<void> | undefined;
+}
+
+const lanes = new WeakMap<object, Lane>();
+
+function laneOf(key: object): Lane {
+  let lane = lanes.get(key);
+  if (lane === undefined) {
+    lane = { queue: [], inFlight: undefined };
+    lanes.set(key, lane);
+  }
+  return lane;
+}
 
 /** Figures for benchmarks and tests: rows written, and the batches that carried them. */
 export const indexWriterStats = { rows: 0, batches: 0 };
 
-const UPSERT = `INSERT INTO runs (id, flow_name, name, deployment_id, parent_run_id, state_type,
-    state_name, tags, idempotency_key, created_at, updated_at, scheduled_at, started_at,
-    ended_at, version)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const UPSERT = `INSERT INTO runs (id, flow_name, name, deployment_id, schedule_id, parent_run_id,
+    state_type, state_name, tags, idempotency_key, created_at, updated_at, scheduled_at,
+    started_at, ended_at, version)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, state_type = excluded.state_type,
     state_name = excluded.state_name, tags = excluded.tags, updated_at = excluded.updated_at,
     scheduled_at = excluded.scheduled_at, started_at = excluded.started_at,
@@ -55,6 +70,7 @@ function upsert(db: D1Database, s: RunSummary): D1PreparedStatement {
       s.flowName,
       s.name,
       s.deploymentId,
+      s.scheduleId ?? null,
       s.parentRunId,
       s.stateType,
       s.stateName,
@@ -70,53 +86,64 @@ function upsert(db: D1Database, s: RunSummary): D1PreparedStatement {
 }
 
 /**
- * Writes a run's row to the D1 index, sharing a batch with rows written at the same moment;
- * resolves once it is committed. An older version never overwrites a newer one.
+ * Writes a run's row to the D1 index, sharing a batch with rows the same writer writes at the
+ * same moment; resolves once it is committed. An older version never overwrites a newer one.
+ * `lane` identifies the writer (one per Durable Object; the binding itself by default, which
+ * objects may share).
  *
  * @example
  * ```ts
- * await writeRunSummary(env.DB, summary);
+ * await writeRunSummary(env.DB, summary, this);
  * ```
  */
-export function writeRunSummary(db: D1Database, summary: RunSummary): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const waiting: Waiting = {
-      summary,
-      settle(error?: unknown) {
+export async function writeRunSummary(
+  db: D1Database,
+  summary: RunSummary,
+  lane: object = db,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const waiting: Waiting = {
+        summary,
+        // Called from the context of whichever object sends the batch: it only settles the
+        // promise. A timer belongs to the context that set it and clearing it from another
+        // throws ("Cannot perform I/O on behalf of a different Durable Object"), which would
+        // leave this promise unsettled; the writer clears its own timer below.
+        settle(error?: unknown) {
+          if (settled) return;
+          settled = true;
+          if (error === undefined) resolve();
+          else reject(error);
+        },
+      };
+      const queue = laneOf(lane);
+      timer = setTimeout(() => {
         if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error === undefined) resolve();
-        else reject(error);
-      },
-    };
-    const timer = setTimeout(() => {
-      if (settled) return;
-      queue = queue.filter((w) => w !== waiting);
-      upsert(db, summary)
-        .run()
-        .then(
-          () => waiting.settle(),
-          (error: unknown) => waiting.settle(error ?? new Error("D1 refused the index row")),
-        );
-    }, STALL_MS);
-    queue.push(waiting);
-    // The first row of an empty queue leads the next batch, which holds its own row: its
-    // writer awaits that batch, so the context that sends it lives until it is committed.
-    if (queue.length === 1) void lead(db);
-  });
+        queue.queue = queue.queue.filter((w) => w !== waiting);
+        upsert(db, summary)
+          .run()
+          .then(
+            () => waiting.settle(),
+            (error: unknown) => waiting.settle(error ?? new Error("D1 refused the index row")),
+          );
+      }, STALL_MS);
+      queue.queue.push(waiting);
+      // The first row of an empty queue leads the next batch, which holds its own row: its
+      // writer awaits that batch, so the context that sends it lives until it is committed.
+      if (queue.queue.length === 1) void lead(db, queue);
+    });
+  } finally {
+    // In the writer's own context, so no settled row leaves a timer behind.
+    if (timer !== undefined) clearTimeout(timer);
+  }
 }
 
-/**
- * Sends the next batch with `db`, the leader's own binding: a binding belongs to the object
- * that holds it, and another object's fails ("Cannot perform I/O on behalf of a different
- * Durable Object"). The leader's own row may have left the batch (written alone after
- * STALL_MS), so the binding is the leader's, never the first row's.
- */
-async function lead(db: D1Database): Promise<void> {
-  while (inFlight !== undefined) {
-    const current = inFlight;
+/** Sends the binding's next batch, once the one in flight has settled (or stalled). */
+async function lead(db: D1Database, lane: Lane): Promise<void> {
+  while (lane.inFlight !== undefined) {
+    const current = lane.inFlight;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stalled = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, STALL_MS);
@@ -125,14 +152,14 @@ async function lead(db: D1Database): Promise<void> {
     // Cleared, so a settled batch leaves no timer behind to keep this object in memory.
     if (timer !== undefined) clearTimeout(timer);
     // A batch that has not settled by now is not waited for again (see STALL_MS).
-    if (inFlight === current) inFlight = undefined;
+    if (lane.inFlight === current) lane.inFlight = undefined;
   }
-  const batch = queue;
-  queue = [];
+  const batch = lane.queue;
+  lane.queue = [];
   const commit = commitBatch(db, batch).finally(() => {
-    if (inFlight === commit) inFlight = undefined;
+    if (lane.inFlight === commit) lane.inFlight = undefined;
   });
-  inFlight = commit;
+  lane.inFlight = commit;
   await commit;
 }
 

@@ -14,6 +14,8 @@ export interface RunSummary {
   readonly flowName: string;
   readonly name: string;
   readonly deploymentId: string | null;
+  /** The deployment schedule that created the run; absent in rows queued by older deploys. */
+  readonly scheduleId?: string | null;
   readonly parentRunId: string | null;
   readonly stateType: string;
   readonly stateName: string;

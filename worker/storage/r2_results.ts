@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Encoded, ResultStore } from "../../runtime/mod.ts";
+import type { Encoded, ResultStore } from "../../runtime/host.ts";
 
 /**
  * A {@link ResultStore} in an R2 bucket, one JSON object per key.

@@ -21,7 +21,7 @@ import {
   LogLevel,
   type LogLevelName,
   type LogRecord,
-} from "../../runtime/mod.ts";
+} from "../../runtime/host.ts";
 import type { LogLine } from "../api/run_json.ts";
 import type { RunMeta } from "./run_meta.ts";
 import type { SqlJournal } from "./sql_journal.ts";

@@ -14,6 +14,13 @@ export type MetaKey =
   | "flow_name"
   | "idempotency_key"
   | "deployment_id"
+  /** The deployment schedule that created the run (worker/scheduler/). */
+  | "schedule_id"
+  /**
+   * The time a scheduled run waits to start at, until it starts: its start checks it once
+   * (Late, the catch-up policy) and removes it. Absent for runs that were due when created.
+   */
+  | "awaiting_start"
   | "wake_at"
   | "start_mode"
   /** Journal entries up to this number have their engine lines stored (schema v3). */
@@ -75,6 +82,13 @@ export class RunMeta {
       value,
     );
     this.#values?.set(key, value);
+  }
+
+  /** Removes a key. */
+  delete(key: MetaKey): void {
+    if (!this.#initialized) return;
+    this.storage.sql.exec("DELETE FROM meta WHERE key = ?", key);
+    this.#values?.delete(key);
   }
 
   /** Drops the copy in memory (after a rolled-back transaction wrote to the table). */

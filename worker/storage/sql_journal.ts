@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Journal, JournalEntry } from "../../runtime/mod.ts";
+import type { Journal, JournalEntry } from "../../runtime/host.ts";
 import { RunSequence } from "./run_sequence.ts";
 import { expandStep, type StartedEntry, stepRow } from "./step_rows.ts";
 

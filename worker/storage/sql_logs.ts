@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { LogLevelName, LogRecord, LogSink } from "../../runtime/mod.ts";
-import { LogLevel } from "../../runtime/mod.ts";
+import type { LogLevelName, LogRecord, LogSink } from "../../runtime/host.ts";
+import { LogLevel } from "../../runtime/host.ts";
 import type { LogLine } from "../api/run_json.ts";
 import { RunSequence } from "./run_sequence.ts";
 

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { type Encoded, type JournalEntry, type State, StateType } from "../../runtime/mod.ts";
+import { type Encoded, type JournalEntry, type State, StateType } from "../../runtime/host.ts";
 
 /** A `step.started` journal entry. */
 export type StartedEntry = Extract<JournalEntry, { type: "step.started" }>;

@@ -98,6 +98,9 @@ function requestFor(doc: OpenApiDocument, op: Op, runId: string) {
     if (p.name === "id") values.id = runId;
     else if (p.name === "name")
       values.name = op.path.startsWith("/api/flows/") ? "sum" : "approved";
+    else if (p.name === "flow") values.flow = "sum";
+    else if (p.name === "deployment") values.deployment = "code-sum";
+    else if (p.name === "scheduleId") values.scheduleId = runId;
     else
       throw new Error(`${op.id}: no value for path parameter '${p.name}'; teach auth_all.test.ts`);
   }

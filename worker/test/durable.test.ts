@@ -104,7 +104,7 @@ describe("retry from the failed step", () => {
     const run = await createRun("sleepy");
     await drive(run.id);
     await expectError(post(`/api/runs/${run.id}/retry`), 409, "conflict");
-    expect((await getRun(run.id)).state.name).toBe("Suspended");
+    expect((await getRun(run.id)).state.name).toBe("Running");
   });
 
   it("runs a cancelled run again from where it was cancelled", async () => {
@@ -114,8 +114,8 @@ describe("retry from the failed step", () => {
     expect((await drive(run.id)).state.type).toBe("CANCELLED");
     expect((await post(`/api/runs/${run.id}/retry`)).status).toBe(200);
     const sleeping = await drive(run.id);
-    expect(sleeping.state.name).toBe("Suspended");
-    clock.set(sleeping.state.scheduledTime as number);
+    expect(sleeping.state.name).toBe("Retrying");
+    clock.set(stepNamed(sleeping, "sleep-1").state.scheduledTime as number);
     const done = await drive(run.id);
     expect(done.state.type).toBe("COMPLETED");
     expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "add-1": 1 });
@@ -126,7 +126,8 @@ describe("subflows", () => {
   it("runs the child in its own object, which wakes the parent when it finishes", async () => {
     const parent = await createRun("parent", { parameters: { n: 3 } });
     const waiting = await drive(parent.id);
-    expect(waiting.state.name).toBe("Suspended");
+    // Waiting for its child, the parent is Running (held by no process until the child ends).
+    expect(waiting.state.name).toBe("Running");
     expect(waiting.subflowRuns).toHaveLength(1);
     const sub = waiting.subflowRuns[0];
     const childId = sub?.childRunId as string;
@@ -224,7 +225,7 @@ describe("reset mid-run", () => {
     clock.set(watchdog as number);
 
     const sleeping = await drive(run.id);
-    expect(sleeping.state.name).toBe("Suspended");
+    expect(sleeping.state.name).toBe("Running");
     // The step in flight when the object died runs again (at least once); add-0 does not.
     expect(await executionsOf(run.id)).toEqual({ "add-0": 1, "checkpoint-0": 2 });
 
@@ -243,8 +244,9 @@ describe("reset mid-run", () => {
         (instance) => (instance as unknown as { marker?: string }).marker,
       ),
     ).toBeUndefined();
-    expect(await alarmOf(run.id)).toBe(sleeping.state.scheduledTime);
-    clock.set(sleeping.state.scheduledTime as number);
+    const wakeAt = sleeping.steps.find((s) => s.kind === "sleep")?.state.scheduledTime;
+    expect(await alarmOf(run.id)).toBe(wakeAt);
+    clock.set(wakeAt as number);
     const done = await drive(run.id);
     expect(done.state.type).toBe("COMPLETED");
     expect(done.result).toEqual({ a: 2, b: 102, c: 103 });

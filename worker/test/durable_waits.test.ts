@@ -30,13 +30,15 @@ describe("sleep", () => {
     expect(await executionsOf(run.id)).toEqual({});
 
     const sleeping = await drive(run.id);
-    expect(sleeping.state).toMatchObject({ type: "PAUSED", name: "Suspended" });
+    // Asleep, the run is still Running (Suspended means waiting for an event); its sleep step
+    // is Scheduled for the wake time.
+    expect(sleeping.state).toMatchObject({ type: "RUNNING", name: "Running" });
     const sleep = stepNamed(sleeping, "sleep-1");
     expect(sleep.state).toMatchObject({
       type: "SCHEDULED",
       scheduledTime: sleep.startedAt + 600_000,
     });
-    const wakeAt = sleeping.state.scheduledTime as number;
+    const wakeAt = sleep.state.scheduledTime as number;
     expect(wakeAt).toBe(sleep.startedAt + 600_000);
     expect(await alarmOf(run.id)).toBe(wakeAt);
     expect(await executionsOf(run.id)).toEqual({ "add-0": 1 });
@@ -44,7 +46,7 @@ describe("sleep", () => {
     // An alarm firing before the wake time (a spurious wake-up) runs nothing and re-arms it.
     clock.set(wakeAt - 1);
     expect(await fireAlarm(run.id)).toBe(true);
-    expect((await getRun(run.id)).state.name).toBe("Suspended");
+    expect((await getRun(run.id)).state.name).toBe("Running");
     expect(await alarmOf(run.id)).toBe(wakeAt);
     expect(await executionsOf(run.id)).toEqual({ "add-0": 1 });
 
@@ -54,8 +56,6 @@ describe("sleep", () => {
     expect(done.result).toBe(3);
     expect(states(done.stateHistory)).toEqual([
       "PENDING/Pending",
-      "RUNNING/Running",
-      "PAUSED/Suspended",
       "RUNNING/Running",
       "COMPLETED/Completed",
     ]);
@@ -68,9 +68,9 @@ describe("sleep", () => {
   it("completes a 1 ms sleep once the clock passes it", async () => {
     const run = await createRun("nap", { parameters: { ms: 1 } });
     const sleeping = await drive(run.id);
-    expect(sleeping.state.name).toBe("Suspended");
+    expect(sleeping.state.name).toBe("Running");
     const wakeAt = stepNamed(sleeping, "sleep-1").startedAt + 1;
-    expect(sleeping.state.scheduledTime).toBe(wakeAt);
+    expect(stepNamed(sleeping, "sleep-1").state.scheduledTime).toBe(wakeAt);
     expect(await alarmOf(run.id)).toBe(wakeAt);
     clock.advance(1);
     const done = await drive(run.id);

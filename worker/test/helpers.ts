@@ -97,7 +97,9 @@ export async function getRun(id: string): Promise<Run> {
 }
 
 export function stubOf(runId: string): DurableObjectStub<FlowRunObject> {
-  return testEnv.FLOW_RUNS.get(testEnv.FLOW_RUNS.idFromName(runId));
+  return testEnv.FLOW_RUNS.get(
+    testEnv.FLOW_RUNS.idFromName(runId),
+  ) as unknown as DurableObjectStub<FlowRunObject>;
 }
 
 /** The time the run's object alarm is set for, or null. */

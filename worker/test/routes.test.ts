@@ -92,6 +92,8 @@ describe("health, flows and the OpenAPI document", () => {
         "GET /api/flows/{name}",
         "POST /api/flows/{name}/runs",
         "GET /api/runs",
+        "GET /api/runs/stats",
+        "GET /api/runs/stats/runs",
         "GET /api/runs/{id}",
         "GET /api/runs/{id}/logs",
         "GET /api/runs/{id}/graph",
@@ -99,6 +101,22 @@ describe("health, flows and the OpenAPI document", () => {
         "POST /api/runs/{id}/cancel",
         "POST /api/runs/{id}/retry",
         "POST /api/runs/{id}/events/{name}",
+        "GET /api/flows/{name}/graph",
+        "GET /api/deployments",
+        "POST /api/deployments",
+        "GET /api/deployments/{id}",
+        "PATCH /api/deployments/{id}",
+        "DELETE /api/deployments/{id}",
+        "GET /api/deployments/name/{flow}/{deployment}",
+        "POST /api/deployments/{id}/pause",
+        "POST /api/deployments/{id}/resume",
+        "POST /api/deployments/{id}/runs",
+        "GET /api/deployments/{id}/runs",
+        "POST /api/deployments/{id}/schedules",
+        "PATCH /api/deployments/{id}/schedules/{scheduleId}",
+        "DELETE /api/deployments/{id}/schedules/{scheduleId}",
+        "POST /api/schedules/preview",
+        "POST /api/scheduler/tick",
       ].sort(),
     );
     expect(Object.keys(doc.paths["/api/flows/{name}/runs"]?.post?.responses ?? {}).sort()).toEqual(
@@ -591,7 +609,7 @@ describe("GET /api/runs", () => {
     expect(all.nextCursor).toBeNull();
     expect(all.runs.map((r) => r.id)).toEqual(created.map((r) => r.id).reverse());
     const sleepy = all.runs.find((r) => r.flowName === "sleepy");
-    expect(sleepy).toMatchObject({ state: { type: "PAUSED", name: "Suspended" }, endedAt: null });
+    expect(sleepy).toMatchObject({ state: { type: "RUNNING", name: "Running" }, endedAt: null });
     expect(sleepy?.startedAt).toEqual(expect.any(Number));
     const first = all.runs.find((r) => r.id === created[0]?.id);
     expect(first).toMatchObject({ flowName: "sum", tags: [tag, "n0"], parentRunId: null });
@@ -603,8 +621,8 @@ describe("GET /api/runs", () => {
     expect(sums.runs.every((r) => r.flowName === "sum")).toBe(true);
     const failed = await json<Page>(api(`/api/runs?tag=${tag}&state=FAILED`));
     expect(failed.runs.map((r) => r.flowName)).toEqual(["gated"]);
-    const paused = await json<Page>(api(`/api/runs?tag=${tag}&state=PAUSED&flow=sleepy`));
-    expect(paused.count).toBe(1);
+    const running = await json<Page>(api(`/api/runs?tag=${tag}&state=RUNNING`));
+    expect(running.runs.map((r) => r.flowName)).toEqual(["sleepy"]);
     const oneTag = await json<Page>(api(`/api/runs?tag=n1`));
     expect(oneTag.runs.map((r) => r.id)).toEqual([created[1]?.id]);
     const none = await json<Page>(api(`/api/runs?tag=${tag}&flow=fan-out`));

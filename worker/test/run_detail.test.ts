@@ -5,7 +5,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { elevator } from "../../examples/elevator.ts";
 import { dataEngineer, dataScience } from "../../examples/iris.ts";
-import { InMemoryJournal, InMemoryResultStore } from "../../runtime/mod.ts";
+import { InMemoryJournal, InMemoryResultStore } from "../../runtime/host.ts";
 import { createWeirWorker } from "../app.ts";
 import { publicError, runDetail } from "../run_detail.ts";
 import { api, createRun, drive, json, testEnv, useFakeTime } from "./helpers.ts";

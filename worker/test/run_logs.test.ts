@@ -11,7 +11,7 @@ import {
   type LogRecord,
   Pending,
   Running,
-} from "../../runtime/mod.ts";
+} from "../../runtime/host.ts";
 import type { LogLine } from "../api/run_json.ts";
 import { RunLogs } from "../storage/run_logs.ts";
 import { RunMeta } from "../storage/run_meta.ts";

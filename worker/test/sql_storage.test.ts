@@ -3,7 +3,7 @@
 // reader.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { Completed, type JournalEntry, Running } from "../../runtime/mod.ts";
+import { Completed, type JournalEntry, Running } from "../../runtime/host.ts";
 import { RunSequence } from "../storage/run_sequence.ts";
 import { migrate } from "../storage/schema.ts";
 import { SqlJournal } from "../storage/sql_journal.ts";

@@ -15,7 +15,8 @@ import {
   type TaskContext,
   task,
   waitForEvent,
-} from "../../runtime/mod.ts";
+} from "../../runtime/host.ts";
+import { deploymentCallerFlows } from "./run_deployment_flows.ts";
 
 /** Counts an execution of a step in D1 (tests read `executions`). */
 async function count(key: string): Promise<void> {
@@ -240,4 +241,5 @@ export const testFlows = [
   resettable,
   impatient,
   etl,
+  ...deploymentCallerFlows,
 ];

@@ -6,15 +6,21 @@
  * @module
  */
 
+import type { RunList, RunListKind, RunStats } from "../../../protocol/run_stats.ts";
 import { askForToken, token } from "../auth.ts";
 import type {
   ApiErrorBody,
+  Deployment,
+  DeploymentList,
   Flow,
+  FlowGraph,
   LogLevelName,
   LogPage,
   RunDetail,
   RunGraph,
   RunPage,
+  SchedulePreview,
+  ScheduleSpec,
 } from "./types.ts";
 
 /** A failed API call: the HTTP status (0 when the API could not be reached) and the API's error. */
@@ -87,16 +93,29 @@ export async function request<T>(
       continue;
     }
     if (!res.ok) throw await errorOf(res);
+    // A DELETE may answer 204 with no body.
+    if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
 }
 
 const run = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
+const deployment = (id: string) => `/api/deployments/${encodeURIComponent(id)}`;
+
+/** The body of POST /api/deployments/{id}/runs (protocol/requests.ts's CreateRunBody). */
+export interface DeploymentRunBody {
+  parameters?: Record<string, unknown>;
+  name?: string;
+  tags?: string[];
+  scheduledAt?: number | string;
+  idempotencyKey?: string;
+}
 
 /** The API's routes, typed. */
 export const api = {
   flows: () => request<{ flows: Flow[] }>("/api/flows"),
   flow: (name: string) => request<Flow>(`/api/flows/${encodeURIComponent(name)}`),
+  flowGraph: (name: string) => request<FlowGraph>(`/api/flows/${encodeURIComponent(name)}/graph`),
   createRun: (
     name: string,
     body: { parameters: Record<string, unknown>; name?: string; tags?: string[] },
@@ -118,6 +137,51 @@ export const api = {
     request<RunDetail>(`${run(id)}/events/${encodeURIComponent(name)}`, {
       method: "POST",
       body: payload === undefined ? {} : { payload },
+    }),
+
+  // The dashboard's counts and lists (protocol/run_stats.ts).
+  /** Runs by state type per bucket, e.g. `since=…&until=…&bucket=1h`. */
+  runStats: (query: string) => request<RunStats>(`/api/runs/stats?${query}`),
+  /** Failed, late or upcoming runs, by expected start; `query` adds `since`, `until`, `limit`. */
+  runList: (kind: RunListKind, query = "") =>
+    request<RunList>(`/api/runs/stats/runs?kind=${kind}${query === "" ? "" : `&${query}`}`),
+
+  // Deployments and schedules (protocol/deployment.ts).
+  deployments: () => request<DeploymentList>("/api/deployments"),
+  deployment: (id: string) => request<Deployment>(deployment(id)),
+  pauseDeployment: (id: string) =>
+    request<Deployment>(`${deployment(id)}/pause`, { method: "POST" }),
+  resumeDeployment: (id: string) =>
+    request<Deployment>(`${deployment(id)}/resume`, { method: "POST" }),
+  createDeploymentRun: (id: string, body: DeploymentRunBody) =>
+    request<RunDetail>(`${deployment(id)}/runs`, { method: "POST", body }),
+  /** The deployment's runs, e.g. `state=SCHEDULED&limit=10` for the upcoming ones. */
+  deploymentRuns: (id: string, query: string) =>
+    request<RunPage>(`${deployment(id)}/runs?${query}`),
+  // The schedule routes' answers are not read: the page reloads the deployment after each.
+  addSchedule: (id: string, body: { schedule: ScheduleSpec; active?: boolean }) =>
+    request<unknown>(`${deployment(id)}/schedules`, { method: "POST", body }),
+  updateSchedule: (
+    id: string,
+    scheduleId: string,
+    body: { schedule?: ScheduleSpec; active?: boolean },
+  ) =>
+    request<unknown>(`${deployment(id)}/schedules/${encodeURIComponent(scheduleId)}`, {
+      method: "PATCH",
+      body,
+    }),
+  deleteSchedule: (id: string, scheduleId: string) =>
+    request<unknown>(`${deployment(id)}/schedules/${encodeURIComponent(scheduleId)}`, {
+      method: "DELETE",
+    }),
+  previewSchedule: (
+    body: { schedule: ScheduleSpec; from?: string; count?: number },
+    signal?: AbortSignal,
+  ) =>
+    request<SchedulePreview>("/api/schedules/preview", {
+      method: "POST",
+      body,
+      ...(signal === undefined ? {} : { signal }),
     }),
 };
 

@@ -11,8 +11,17 @@ import type { JournalEntry, ResultRef, StepKind } from "../../../runtime/journal
 import type { LogLevelName } from "../../../runtime/logs.ts";
 import type { State, StateType } from "../../../runtime/states.ts";
 
+export type {
+  CatchUpPolicy,
+  Deployment,
+  DeploymentList,
+  DeploymentSchedule,
+  SchedulePreview,
+  ScheduleSpec,
+} from "../../../protocol/deployment.ts";
 export type { ApiErrorBody } from "../../../protocol/error.ts";
 export type { Flow, JsonSchema } from "../../../protocol/flow.ts";
+export type { FlowGraph } from "../../../protocol/flow_graph.ts";
 export type { GraphEdge, GraphNode, RunGraph } from "../../../protocol/graph.ts";
 export type { LiveMessage } from "../../../protocol/live_message.ts";
 export type { LogLine, LogPage } from "../../../protocol/log.ts";

@@ -35,6 +35,7 @@ export function StateBadge(props: {
       class={`badge ${stateClass(state?.type)}${props.small === true ? " badge-small" : ""}`}
       title={state?.type ?? "PENDING"}
       data-state={state?.type ?? "PENDING"}
+      data-name={label}
     >
       <span class="badge-dot" aria-hidden="true" />
       {label}

@@ -138,20 +138,39 @@ function ParameterInput(props: {
 }
 
 /**
- * The form. Calls `onCreated` with the new run (the page then navigates to it).
+ * The form. Calls `onCreated` with the new run (the page then navigates to it). A deployment's
+ * Custom run passes its `defaults` (shown instead of the schema's) and `create` (its own route).
  *
  * @example
  * ```tsx
  * <ParameterForm flow={flow} onCreated={(run) => navigate(paths.run(run.id))} />
  * ```
  */
-export function ParameterForm(props: { flow: Flow; onCreated(run: RunDetail): void }) {
-  const { flow } = props;
+export function ParameterForm(props: {
+  flow: Flow;
+  onCreated(run: RunDetail): void;
+  defaults?: Readonly<Record<string, unknown>>;
+  create?(body: {
+    parameters: Record<string, unknown>;
+    name?: string;
+    tags?: string[];
+  }): Promise<RunDetail>;
+}) {
+  const { flow, defaults = {} } = props;
   const fields = useMemo(() => fieldsOf(flow.parametersSchema), [flow]);
   const [values, setValues] = useState<Record<string, FieldValue>>(() =>
-    Object.fromEntries((fields ?? []).map((f) => [f.name, initialValue(f)])),
+    Object.fromEntries(
+      (fields ?? []).map((f) => [
+        f.name,
+        initialValue(
+          Object.hasOwn(defaults, f.name)
+            ? { ...f, hasDefault: true, default: defaults[f.name] }
+            : f,
+        ),
+      ]),
+    ),
   );
-  const [json, setJson] = useState("{}");
+  const [json, setJson] = useState(() => JSON.stringify(defaults, null, 2));
   const [runName, setRunName] = useState("");
   const [tags, setTags] = useState("");
   const [errors, setErrors] = useState<Errors>({});
@@ -171,11 +190,12 @@ export function ParameterForm(props: { flow: Flow; onCreated(run: RunDetail): vo
     setSubmitting(true);
     try {
       const tagList = parseTags(tags);
-      const run = await api.createRun(flow.name, {
+      const body = {
         parameters: read.parameters,
         ...(runName.trim() === "" ? {} : { name: runName.trim() }),
         ...(tagList.length === 0 ? {} : { tags: tagList }),
-      });
+      };
+      const run = await (props.create ?? ((b) => api.createRun(flow.name, b)))(body);
       props.onCreated(run);
     } catch (error) {
       const field = error instanceof ApiRequestError ? error.field : undefined;

@@ -113,7 +113,12 @@ export function layoutGraph(graph: RunGraph): GraphLayout {
       .filter((e) => known.has(e.from) && known.has(e.to))
       .map(
         (e) =>
-          ({ from: e.from, to: e.to, kind: e.kind === "contains" ? "contains" : "data" }) as const,
+          ({
+            from: e.from,
+            to: e.to,
+            // A drawn (not yet run) flow's graph brings its own "after" edges.
+            kind: e.kind === "contains" || (e.kind as string) === "after" ? e.kind : "data",
+          }) as { from: string; to: string; kind: EdgeKind },
       ),
     ...orderEdges(graph),
   ];

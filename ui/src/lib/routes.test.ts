@@ -4,7 +4,8 @@ import { matchRoute, paths } from "./routes.ts";
 
 describe("matchRoute", () => {
   it("maps paths to pages", () => {
-    assert.deepEqual(matchRoute("/"), { page: "runs" });
+    assert.deepEqual(matchRoute("/"), { page: "dashboard" });
+    assert.deepEqual(matchRoute("/dashboard"), { page: "dashboard" });
     assert.deepEqual(matchRoute("/runs"), { page: "runs" });
     assert.deepEqual(matchRoute("/runs/"), { page: "runs" });
     assert.deepEqual(matchRoute("/runs/0b7a2c1e"), { page: "run", id: "0b7a2c1e" });
@@ -21,5 +22,14 @@ describe("matchRoute", () => {
     assert.deepEqual(matchRoute(paths.flow("a/b c")), { page: "flow", name: "a/b c" });
     assert.deepEqual(matchRoute(paths.run("x")), { page: "run", id: "x" });
     assert.equal(paths.flowRuns("cat fact"), "/runs?flow=cat%20fact");
+  });
+  it("maps the deployments pages", () => {
+    assert.deepEqual(matchRoute("/deployments"), { page: "deployments" });
+    assert.deepEqual(matchRoute(paths.deployment("d 1")), { page: "deployment", id: "d 1" });
+    assert.deepEqual(matchRoute("/deployments/a/b"), {
+      page: "not-found",
+      path: "/deployments/a/b",
+    });
+    assert.equal(paths.deploymentRuns("d1"), "/runs?deployment=d1");
   });
 });

@@ -8,10 +8,13 @@
 
 /** A page and what its path names. */
 export type Route =
+  | { readonly page: "dashboard" }
   | { readonly page: "runs" }
   | { readonly page: "run"; readonly id: string }
   | { readonly page: "flows" }
   | { readonly page: "flow"; readonly name: string }
+  | { readonly page: "deployments" }
+  | { readonly page: "deployment"; readonly id: string }
   | { readonly page: "not-found"; readonly path: string };
 
 function decode(segment: string): string | undefined {
@@ -34,12 +37,18 @@ export function matchRoute(path: string): Route {
   const parts = path.split("/").filter((p) => p !== "");
   const [head, arg, ...rest] = parts;
   if (rest.length === 0) {
-    if (head === undefined || (head === "runs" && arg === undefined)) return { page: "runs" };
+    // The dashboard is the home page, as in Prefect's UI.
+    if (head === undefined || (head === "dashboard" && arg === undefined)) {
+      return { page: "dashboard" };
+    }
+    if (head === "runs" && arg === undefined) return { page: "runs" };
     if (head === "flows" && arg === undefined) return { page: "flows" };
+    if (head === "deployments" && arg === undefined) return { page: "deployments" };
     const value = arg === undefined ? undefined : decode(arg);
     if (value !== undefined && value !== "") {
       if (head === "runs") return { page: "run", id: value };
       if (head === "flows") return { page: "flow", name: value };
+      if (head === "deployments") return { page: "deployment", id: value };
     }
   }
   return { page: "not-found", path };
@@ -47,9 +56,13 @@ export function matchRoute(path: string): Route {
 
 /** Paths to pages, so links are built in one place. */
 export const paths = {
+  dashboard: (search = "") => `/dashboard${search}`,
   runs: (search = "") => `/runs${search}`,
   run: (id: string) => `/runs/${encodeURIComponent(id)}`,
   flows: () => "/flows",
   flow: (name: string) => `/flows/${encodeURIComponent(name)}`,
   flowRuns: (name: string) => `/runs?flow=${encodeURIComponent(name)}`,
+  deployments: () => "/deployments",
+  deployment: (id: string) => `/deployments/${encodeURIComponent(id)}`,
+  deploymentRuns: (id: string) => `/runs?deployment=${encodeURIComponent(id)}`,
 };

@@ -18,6 +18,14 @@ describe("filters in the query string", () => {
     assert.equal(searchFromFilters(NO_FILTERS), "");
     assert.deepEqual(filtersFromSearch(""), NO_FILTERS);
   });
+  it("keep the deployment filter and pass it to the API", () => {
+    const filters = { ...NO_FILTERS, deployment: "d-1", state: "SCHEDULED" };
+    assert.equal(searchFromFilters(filters), "?deployment=d-1&state=SCHEDULED");
+    assert.deepEqual(filtersFromSearch("?deployment=d-1&state=SCHEDULED"), filters);
+    const q = new URLSearchParams(apiQuery(filters, { now: 0, limit: 5 }));
+    assert.equal(q.get("deployment"), "d-1");
+    assert.equal(q.get("state"), "SCHEDULED");
+  });
   it("keep custom bounds only for the custom range, and ignore unknown ranges", () => {
     const custom = { ...NO_FILTERS, range: "custom" as const, from: "2026-11-01T10:00", to: "" };
     assert.equal(searchFromFilters(custom), "?range=custom&from=2026-11-01T10%3A00");

@@ -22,6 +22,8 @@ export type TimeRange = keyof typeof TIME_RANGES;
 /** The filters, as the page holds them. Empty strings mean "no filter". */
 export interface RunFilters {
   readonly flow: string;
+  /** A deployment's id. */
+  readonly deployment: string;
   readonly state: string;
   readonly tag: string;
   readonly range: TimeRange;
@@ -33,6 +35,7 @@ export interface RunFilters {
 /** No filter at all. */
 export const NO_FILTERS: RunFilters = {
   flow: "",
+  deployment: "",
   state: "",
   tag: "",
   range: "any",
@@ -57,6 +60,7 @@ export function filtersFromSearch(search: string): RunFilters {
   const range = q.get("range");
   return {
     flow: q.get("flow") ?? "",
+    deployment: q.get("deployment") ?? "",
     state: q.get("state") ?? "",
     tag: q.get("tag") ?? "",
     range: isRange(range) ? range : "any",
@@ -76,6 +80,7 @@ export function filtersFromSearch(search: string): RunFilters {
 export function searchFromFilters(filters: RunFilters): string {
   const q = new URLSearchParams();
   if (filters.flow !== "") q.set("flow", filters.flow);
+  if (filters.deployment !== "") q.set("deployment", filters.deployment);
   if (filters.state !== "") q.set("state", filters.state);
   if (filters.tag !== "") q.set("tag", filters.tag);
   if (filters.range !== "any") q.set("range", filters.range);
@@ -109,6 +114,7 @@ export function apiQuery(
 ): string {
   const q = new URLSearchParams();
   if (filters.flow !== "") q.set("flow", filters.flow);
+  if (filters.deployment !== "") q.set("deployment", filters.deployment);
   if (filters.state !== "") q.set("state", filters.state);
   if (filters.tag !== "") q.set("tag", filters.tag.trim());
   const preset = TIME_RANGES[filters.range].ms;

@@ -9,6 +9,7 @@ import { Card, ErrorBox, Loading, Tags } from "../components/common.tsx";
 import { ParameterForm } from "../components/param_form.tsx";
 import { RunsTable } from "../components/runs_table.tsx";
 import { useAsync } from "../components/use_async.ts";
+import { FlowGraphPreview } from "../flow/flow_graph.tsx";
 import { paths } from "../lib/routes.ts";
 import { navigate } from "../router.ts";
 
@@ -63,6 +64,14 @@ export function FlowPage(props: { name: string }) {
             )}
           </Card>
         </div>
+      )}
+      {flow.data !== undefined && (
+        <Card title="Graph">
+          <p class="muted small">
+            The steps a run takes with the default parameters, drawn without running them.
+          </p>
+          <FlowGraphPreview name={props.name} />
+        </Card>
       )}
       <Card
         title="Latest runs"

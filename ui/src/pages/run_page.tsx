@@ -10,6 +10,7 @@ import type { RunDetail } from "../api/types.ts";
 import { Card, ErrorBox, Json, Loading, StateBadge, Tags, useNow } from "../components/common.tsx";
 import { formatDuration, formatTime, isFinalType, runningTime } from "../lib/format.ts";
 import { paths } from "../lib/routes.ts";
+import { GanttChart } from "../run/gantt.tsx";
 import { LogsPanel } from "../run/logs_panel.tsx";
 import { RunActions } from "../run/run_actions.tsx";
 import { RunGraphView } from "../run/run_graph.tsx";
@@ -158,6 +159,9 @@ function Body(props: { live: LiveRun; run: RunDetail }) {
         <Facts run={run} now={now} />
         <TimelineBar history={run.stateHistory} now={now} final={final} />
       </div>
+      <Card title="Timeline" class="gantt-card">
+        <GanttChart run={run} now={now} final={final} />
+      </Card>
       <Card title="Graph" class="graph-card">
         {live.graphError !== undefined && <ErrorBox error={live.graphError} />}
         {live.graph === null && live.graphError === undefined && <Loading what="the graph" />}

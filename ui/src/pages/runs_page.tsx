@@ -8,6 +8,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api/client.ts";
+import type { Deployment } from "../api/types.ts";
 import { ErrorBox, Loading } from "../components/common.tsx";
 import { RunsTable } from "../components/runs_table.tsx";
 import { useAsync } from "../components/use_async.ts";
@@ -25,7 +26,11 @@ import {
 } from "../lib/runs_query.ts";
 import { navigate } from "../router.ts";
 
-function Filters(props: { filters: RunFilters; flowNames: readonly string[] }) {
+function Filters(props: {
+  filters: RunFilters;
+  flowNames: readonly string[];
+  deployments: readonly Deployment[];
+}) {
   const { filters } = props;
   const [tag, setTag] = useState(filters.tag);
   useEffect(() => setTag(filters.tag), [filters.tag]);
@@ -55,6 +60,25 @@ function Filters(props: { filters: RunFilters; flowNames: readonly string[] }) {
               </option>
             ),
           )}
+        </select>
+      </label>
+      <label class="filter">
+        <span>Deployment</span>
+        <select
+          name="deployment"
+          value={filters.deployment}
+          onChange={(e) => set({ deployment: e.currentTarget.value })}
+        >
+          <option value="">All deployments</option>
+          {props.deployments.map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.flowName}/{d.name}
+            </option>
+          ))}
+          {filters.deployment !== "" &&
+            !props.deployments.some((d) => d.id === filters.deployment) && (
+              <option value={filters.deployment}>{filters.deployment}</option>
+            )}
         </select>
       </label>
       <label class="filter">
@@ -138,6 +162,8 @@ function Filters(props: { filters: RunFilters; flowNames: readonly string[] }) {
 export function RunsPage(props: { search: string }) {
   const filters = filtersFromSearch(props.search);
   const flows = useAsync(() => api.flows(), []);
+  // The deployment filter's choices; without them (an older API) the filter lists none.
+  const deployments = useAsync(() => api.deployments(), []);
   const list = useLiveRuns(props.search);
   const shown = list.shown;
   const runs = shown?.runs ?? [];
@@ -165,7 +191,13 @@ export function RunsPage(props: { search: string }) {
           Refresh
         </button>
       </header>
-      <Filters filters={filters} flowNames={(flows.data?.flows ?? []).map((f) => f.name)} />
+      <Filters
+        filters={filters}
+        flowNames={(flows.data?.flows ?? []).map((f) => f.name)}
+        deployments={[...(deployments.data?.deployments ?? [])].sort(
+          (a, b) => a.flowName.localeCompare(b.flowName) || a.name.localeCompare(b.name),
+        )}
+      />
       {list.error !== undefined && <ErrorBox error={list.error} />}
       {shown === undefined && list.error === undefined && <Loading what="flow runs" />}
       {shown !== undefined && runs.length === 0 && (

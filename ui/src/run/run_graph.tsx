@@ -33,7 +33,7 @@ function truncate(text: string, width: number): string {
  * <RunGraphView graph={live.graph} now={now} />
  * ```
  */
-export function RunGraphView(props: { graph: RunGraph; now: number }) {
+export function RunGraphView(props: { graph: RunGraph; now: number; planned?: boolean }) {
   const layout = useMemo(() => layoutGraph(props.graph), [props.graph]);
   if (props.graph.nodes.length === 0) {
     return <p class="empty">No steps yet: the graph grows as the flow runs its tasks.</p>;
@@ -81,7 +81,9 @@ export function RunGraphView(props: { graph: RunGraph; now: number }) {
               data-state={node.state.type}
             >
               <title>
-                {`${node.label} (${node.kind}): ${node.state.name}, ${formatDuration(ms)}${node.state.message === undefined ? "" : ` — ${node.state.message}`}`}
+                {props.planned
+                  ? `${node.label} (${node.kind})`
+                  : `${node.label} (${node.kind}): ${node.state.name}, ${formatDuration(ms)}${node.state.message === undefined ? "" : ` — ${node.state.message}`}`}
               </title>
               <rect width={width} height={height} rx="8" class="graph-node-box" />
               <rect width="6" height={height} rx="3" fill={color} />
@@ -90,7 +92,9 @@ export function RunGraphView(props: { graph: RunGraph; now: number }) {
                 {truncate(node.label, width)}
               </text>
               <text x="16" y="34" class="graph-node-meta">
-                {`${KIND_ICON[node.kind] ?? node.kind} · ${node.state.name} · ${formatDuration(ms)}`}
+                {props.planned
+                  ? (KIND_ICON[node.kind] ?? node.kind)
+                  : `${KIND_ICON[node.kind] ?? node.kind} · ${node.state.name} · ${formatDuration(ms)}`}
               </text>
             </g>
           );
@@ -106,7 +110,8 @@ export function RunGraphView(props: { graph: RunGraph; now: number }) {
       <p class="graph-legend muted small">
         <span class="legend-edge edge-data" /> data passed{" "}
         <span class="legend-edge edge-contains" /> in a group{" "}
-        <span class="legend-edge edge-after" /> ran after · click a subflow to open its run
+        <span class="legend-edge edge-after" />{" "}
+        {props.planned ? "runs after" : "ran after · click a subflow to open its run"}
       </p>
     </div>
   );

@@ -1,0 +1,385 @@
+/**
+ * Deployments and their schedules in D1 (worker/migrations/0002_deployments.sql): reading rows
+ * as the wire's `Deployment`, and the statements that write them. What a change means for the
+ * scheduler (runs to discard, when the schedule is next due) is decided in changes.ts.
+ *
+ * @module
+ */
+
+import type {
+  CatchUpPolicy,
+  Deployment,
+  DeploymentSchedule,
+  ScheduleSpec,
+} from "../../protocol/deployment.ts";
+import { nextTimes } from "../scheduler/schedule_times.ts";
+
+/** A row of `deployments`. */
+export interface DeploymentRow {
+  readonly id: string;
+  readonly flow_name: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly version: string | null;
+  readonly tags: string;
+  readonly parameters: string;
+  readonly paused: number;
+  readonly catch_up: string;
+  readonly source: string;
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+/** A row of `deployment_schedules`. */
+export interface ScheduleRow {
+  readonly id: string;
+  readonly deployment_id: string;
+  readonly position: number;
+  readonly spec: string;
+  readonly active: number;
+  readonly scheduled_until: number | null;
+  readonly due_at: number | null;
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+/** A deployment's row with its schedules' rows, in position order. */
+export interface StoredDeployment {
+  readonly row: DeploymentRow;
+  readonly schedules: readonly ScheduleRow[];
+}
+
+/** A schedule as a deployment is given it. */
+export interface ScheduleInput {
+  readonly schedule: ScheduleSpec;
+  readonly active: boolean;
+  /** The stored schedule this one is (its spec may change); without it, matched by spec. */
+  readonly id?: string;
+}
+
+/** Every field of a deployment a caller chooses (the parsed `CreateDeploymentBody`). */
+export interface DeploymentFields {
+  readonly flowName: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly version: string | null;
+  readonly tags: readonly string[];
+  readonly parameters: Record<string, unknown>;
+  readonly schedules: readonly ScheduleInput[];
+  readonly paused: boolean;
+  readonly catchUp: CatchUpPolicy;
+}
+
+const SCHEDULES_OF = "SELECT * FROM deployment_schedules WHERE deployment_id = ? ORDER BY position";
+
+async function withSchedules(
+  db: D1Database,
+  row: DeploymentRow | null,
+): Promise<StoredDeployment | undefined> {
+  if (row === null) return undefined;
+  const { results } = await db.prepare(SCHEDULES_OF).bind(row.id).all<ScheduleRow>();
+  return { row, schedules: results };
+}
+
+/**
+ * A deployment's rows by id.
+ *
+ * @example
+ * ```ts
+ * const stored = await readDeployment(env.DB, id);
+ * ```
+ */
+export async function readDeployment(
+  db: D1Database,
+  id: string,
+): Promise<StoredDeployment | undefined> {
+  const [row, schedules] = await db.batch([
+    db.prepare("SELECT * FROM deployments WHERE id = ?").bind(id),
+    db.prepare(SCHEDULES_OF).bind(id),
+  ]);
+  const found = (row?.results as DeploymentRow[] | undefined)?.[0];
+  if (found === undefined) return undefined;
+  return { row: found, schedules: (schedules?.results ?? []) as ScheduleRow[] };
+}
+
+/**
+ * A deployment's rows by flow name and deployment name.
+ *
+ * @example
+ * ```ts
+ * const stored = await readDeploymentByName(env.DB, "reddit-pipeline", "every-2h");
+ * ```
+ */
+export async function readDeploymentByName(
+  db: D1Database,
+  flowName: string,
+  name: string,
+): Promise<StoredDeployment | undefined> {
+  const row = await db
+    .prepare("SELECT * FROM deployments WHERE flow_name = ? AND name = ?")
+    .bind(flowName, name)
+    .first<DeploymentRow>();
+  return withSchedules(db, row);
+}
+
+/**
+ * Every deployment's rows (of one flow, when given), sorted by flow name then name.
+ *
+ * @example
+ * ```ts
+ * const all = await readDeployments(env.DB, { source: "code" });
+ * ```
+ */
+export async function readDeployments(
+  db: D1Database,
+  filter: { readonly flowName?: string; readonly source?: "code" | "api" } = {},
+): Promise<StoredDeployment[]> {
+  const where: string[] = [];
+  const binds: unknown[] = [];
+  if (filter.flowName !== undefined) {
+    where.push("d.flow_name = ?");
+    binds.push(filter.flowName);
+  }
+  if (filter.source !== undefined) {
+    where.push("d.source = ?");
+    binds.push(filter.source);
+  }
+  const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
+  const [rows, schedules] = await db.batch([
+    db.prepare(`SELECT * FROM deployments d ${clause} ORDER BY flow_name, name`).bind(...binds),
+    db
+      .prepare(
+        `SELECT s.* FROM deployment_schedules s JOIN deployments d ON d.id = s.deployment_id ${clause} ORDER BY s.deployment_id, s.position`,
+      )
+      .bind(...binds),
+  ]);
+  const byDeployment = new Map<string, ScheduleRow[]>();
+  for (const s of (schedules?.results ?? []) as ScheduleRow[]) {
+    const list = byDeployment.get(s.deployment_id) ?? [];
+    list.push(s);
+    byDeployment.set(s.deployment_id, list);
+  }
+  return ((rows?.results ?? []) as DeploymentRow[]).map((row) => ({
+    row,
+    schedules: byDeployment.get(row.id) ?? [],
+  }));
+}
+
+/** The next time a schedule runs after `now`, or null (inactive, paused, no more times). */
+function nextRunAt(spec: ScheduleSpec, live: boolean, now: number): number | null {
+  if (!live) return null;
+  try {
+    return nextTimes(spec, now, { count: 1 })[0] ?? null;
+  } catch (error) {
+    // A spec stored before the rules changed (a time zone dropped from the runtime's data)
+    // shows no next time rather than failing the whole listing.
+    console.error("weir: cannot compute the next time of a stored schedule", spec, error);
+    return null;
+  }
+}
+
+/**
+ * A deployment as the API answers it.
+ *
+ * @example
+ * ```ts
+ * return c.json(toDeployment(stored, Date.now()), 200);
+ * ```
+ */
+export function toDeployment(stored: StoredDeployment, now: number): Deployment {
+  const { row } = stored;
+  const paused = row.paused !== 0;
+  const schedules: DeploymentSchedule[] = stored.schedules.map((s) => {
+    const schedule = JSON.parse(s.spec) as ScheduleSpec;
+    const active = s.active !== 0;
+    return { id: s.id, active, schedule, nextRunAt: nextRunAt(schedule, active && !paused, now) };
+  });
+  return {
+    id: row.id,
+    flowName: row.flow_name,
+    name: row.name,
+    description: row.description,
+    version: row.version,
+    tags: JSON.parse(row.tags) as string[],
+    parameters: JSON.parse(row.parameters) as Record<string, unknown>,
+    schedules,
+    paused,
+    catchUp: row.catch_up as CatchUpPolicy,
+    source: row.source === "code" ? "code" : "api",
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * A deployment by id, as the API answers it.
+ *
+ * @example
+ * ```ts
+ * const d = await getDeployment(env.DB, id);
+ * ```
+ */
+export async function getDeployment(
+  db: D1Database,
+  id: string,
+  now = Date.now(),
+): Promise<Deployment | undefined> {
+  const stored = await readDeployment(db, id);
+  return stored === undefined ? undefined : toDeployment(stored, now);
+}
+
+/**
+ * A deployment by `flow-name/deployment-name`, as the API answers it.
+ *
+ * @example
+ * ```ts
+ * const d = await getDeploymentByName(env.DB, "iris-data-science", "on-demand");
+ * ```
+ */
+export async function getDeploymentByName(
+  db: D1Database,
+  flowName: string,
+  name: string,
+  now = Date.now(),
+): Promise<Deployment | undefined> {
+  const stored = await readDeploymentByName(db, flowName, name);
+  return stored === undefined ? undefined : toDeployment(stored, now);
+}
+
+/**
+ * Every deployment (of one flow, when given), sorted by flow name then name.
+ *
+ * @example
+ * ```ts
+ * const { length } = await listDeployments(env.DB);
+ * ```
+ */
+export async function listDeployments(
+  db: D1Database,
+  filter: { readonly flowName?: string } = {},
+  now = Date.now(),
+): Promise<Deployment[]> {
+  return (await readDeployments(db, filter)).map((s) => toDeployment(s, now));
+}
+
+/**
+ * The statement that inserts a deployment's row (its schedules are inserted separately).
+ *
+ * @example
+ * ```ts
+ * await insertDeploymentRow(env.DB, id, fields, "api", now).run();
+ * ```
+ */
+export function insertDeploymentRow(
+  db: D1Database,
+  id: string,
+  fields: DeploymentFields,
+  source: "code" | "api",
+  now: number,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO deployments (id, flow_name, name, description, version, tags, parameters,
+        paused, catch_up, source, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      id,
+      fields.flowName,
+      fields.name,
+      fields.description,
+      fields.version,
+      JSON.stringify(fields.tags),
+      JSON.stringify(fields.parameters),
+      fields.paused ? 1 : 0,
+      fields.catchUp,
+      source,
+      now,
+      now,
+    );
+}
+
+/**
+ * The statement that rewrites a deployment's own fields (not its name, flow or schedules).
+ *
+ * @example
+ * ```ts
+ * await updateDeploymentRow(env.DB, id, fields, "code", now).run();
+ * ```
+ */
+export function updateDeploymentRow(
+  db: D1Database,
+  id: string,
+  fields: DeploymentFields,
+  source: "code" | "api",
+  now: number,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE deployments SET description = ?, version = ?, tags = ?, parameters = ?, paused = ?,
+        catch_up = ?, source = ?, updated_at = ? WHERE id = ?`,
+    )
+    .bind(
+      fields.description,
+      fields.version,
+      JSON.stringify(fields.tags),
+      JSON.stringify(fields.parameters),
+      fields.paused ? 1 : 0,
+      fields.catchUp,
+      source,
+      now,
+      id,
+    );
+}
+
+/**
+ * The statement that inserts a schedule's row.
+ *
+ * @example
+ * ```ts
+ * insertScheduleRow(env.DB, { id, deploymentId, position: 0, spec, active: true, dueAt: now }, now);
+ * ```
+ */
+export function insertScheduleRow(
+  db: D1Database,
+  row: {
+    readonly id: string;
+    readonly deploymentId: string;
+    readonly position: number;
+    readonly spec: ScheduleSpec;
+    readonly active: boolean;
+    readonly dueAt: number | null;
+  },
+  now: number,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO deployment_schedules (id, deployment_id, position, spec, active,
+        scheduled_until, due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+    )
+    .bind(
+      row.id,
+      row.deploymentId,
+      row.position,
+      JSON.stringify(row.spec),
+      row.active ? 1 : 0,
+      row.dueAt,
+      now,
+      now,
+    );
+}
+
+/**
+ * The statement that deletes a deployment and its schedules (its runs are left alone).
+ *
+ * @example
+ * ```ts
+ * await env.DB.batch(deleteDeploymentRows(env.DB, id));
+ * ```
+ */
+export function deleteDeploymentRows(db: D1Database, id: string): D1PreparedStatement[] {
+  return [
+    db.prepare("DELETE FROM deployment_schedules WHERE deployment_id = ?").bind(id),
+    db.prepare("DELETE FROM deployments WHERE id = ?").bind(id),
+  ];
+}
