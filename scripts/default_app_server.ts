@@ -52,6 +52,9 @@ export async function startWorker(options: { token?: string } = {}): Promise<Wor
     "--persist-to",
     state,
     "--show-interactive-dev-session=false",
+    // As `npm start` runs it: /__scheduled fires the scheduled handler when asked (nothing
+    // fires it by itself here, so tests decide when the scheduler ticks).
+    "--test-scheduled",
     "--log-level",
     "info",
   ];
