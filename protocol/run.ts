@@ -69,6 +69,10 @@ export interface RunDetail {
   readonly name: string;
   readonly parentRunId: string | null;
   readonly parentStepId: string | null;
+  /** The deployment the run was created from (by the scheduler, its API route or a flow). */
+  readonly deploymentId: string | null;
+  /** The schedule that created it, when the scheduler did. */
+  readonly scheduleId: string | null;
   readonly tags: readonly string[];
   readonly parameters: unknown;
   readonly state: State | null;

@@ -542,7 +542,10 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
   // ——— Helpers ———
 
   #detail(): RunDetail {
-    return runDetail(this.#journal.read(this.#meta.get("run_id") ?? ""));
+    return runDetail(this.#journal.read(this.#meta.get("run_id") ?? ""), {
+      deploymentId: this.#meta.get("deployment_id"),
+      scheduleId: this.#meta.get("schedule_id"),
+    });
   }
 }
 

@@ -29,7 +29,10 @@ export type { GraphEdge, GraphNode, RunDetail, RunGraph, StepDetail } from "./ap
  * ```
  * @throws {RangeError} when the journal is empty.
  */
-export function runDetail(entries: readonly JournalEntry[]): RunDetail {
+export function runDetail(
+  entries: readonly JournalEntry[],
+  origin: { deploymentId?: string | undefined; scheduleId?: string | undefined } = {},
+): RunDetail {
   // The runtime's view is the one reading of a journal; this only makes it JSON (nulls for
   // absent fields, errors as serialized data, step results left to the run's own result).
   const view = viewOf("", entries, { stepResults: false });
@@ -58,6 +61,8 @@ export function runDetail(entries: readonly JournalEntry[]): RunDetail {
     name: view.name,
     parentRunId: view.parentRunId ?? null,
     parentStepId: view.parentStepId ?? null,
+    deploymentId: origin.deploymentId ?? null,
+    scheduleId: origin.scheduleId ?? null,
     tags: view.tags,
     parameters: view.parameters,
     state: view.state ?? null,

@@ -101,6 +101,9 @@ function showRun(ctx: Context, run: RunDetail): void {
   const lines = [
     `${bold("Flow run", ctx.color)}  ${run.name} (${run.id})`,
     `Flow      ${run.flowName}`,
+    ...(run.deploymentId === null || run.deploymentId === undefined
+      ? []
+      : [`Deployment ${run.deploymentId}${run.scheduleId ? " (scheduled)" : ""}`]),
     `State     ${stateText(run.state, ctx.color)}${run.state?.message ? `: ${run.state.message}` : ""}`,
     `Started   ${started === null ? "-" : relativeTime(started, now)}`,
     `Duration  ${span(started, ended, now)}`,

@@ -278,6 +278,11 @@ describe("running a deployment", () => {
     ]);
     const id = runIdOf(page);
     await page.locator(".run-header > .badge", { hasText: /^Completed$/ }).waitFor();
+    // The run page links back to its deployment.
+    assert.equal(
+      await page.getByTestId("deployment-link").getAttribute("href"),
+      `/deployments/${deployment.id}`,
+    );
     const mine = await waitFor("the run in the deployment's index", async () => {
       const { runs } = await worker.api<{ runs: RunSummary[] }>(
         `/api/runs?deployment=${deployment.id}`,

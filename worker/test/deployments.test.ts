@@ -263,6 +263,8 @@ describe("runs of a deployment", () => {
     expect(res.status, text).toBe(201);
     const run = JSON.parse(text) as Run;
     expect(run.parameters).toEqual({ n: 5 });
+    expect(run.deploymentId).toBe(d.id);
+    expect(run.scheduleId).toBeNull();
     expect(run.tags).toEqual(expect.arrayContaining(["deployed", "adhoc"]));
     expect(run.tags.filter((t) => t === "deployed")).toHaveLength(1);
 

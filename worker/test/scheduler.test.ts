@@ -135,6 +135,8 @@ describe("the tick", { timeout: 30_000 }, () => {
     }
     const run = await getRun(rows[0]?.id as string);
     expect(run.parameters).toEqual({ n: 2 });
+    expect(run.deploymentId).toBe(deploymentId);
+    expect(run.scheduleId).toBe(scheduleIds[0]);
     expect(run.tags).toContain("nightly");
     // The horizon moved, and the schedule is not read again for an hour.
     expect(await scheduleRow(scheduleIds[0] as string)).toEqual({

@@ -23,6 +23,8 @@ function run(extra: Partial<RunDetail> = {}): RunDetail {
     name: "n",
     parentRunId: null,
     parentStepId: null,
+    deploymentId: null,
+    scheduleId: null,
     tags: [],
     parameters: {},
     state: pending,

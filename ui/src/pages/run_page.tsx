@@ -51,6 +51,17 @@ function Facts(props: { run: RunDetail; now: number }) {
           <dd>{run.retries}</dd>
         </>
       )}
+      {run.deploymentId !== null && run.deploymentId !== undefined && (
+        <>
+          <dt>Deployment</dt>
+          <dd>
+            <a href={paths.deployment(run.deploymentId)} data-testid="deployment-link">
+              {run.deploymentId.slice(0, 8)}
+            </a>
+            {run.scheduleId !== null && run.scheduleId !== undefined && " (scheduled)"}
+          </dd>
+        </>
+      )}
       {run.parentRunId !== null && (
         <>
           <dt>Parent run</dt>
