@@ -28,6 +28,7 @@ import { DeploymentIdParam, deploymentResponse, wire } from "./deployment_params
 import { ApiError } from "./errors.ts";
 import { label } from "./limits.ts";
 import { deploymentScheduleRoutes } from "./routes_deployment_schedules.ts";
+import { type RunRow, runSummaryOf } from "./run_rows.ts";
 import { CreateRunBody, errors, RunSchema, RunSummarySchema, toEpochMs } from "./schemas.ts";
 
 type App = OpenAPIHono<{ Bindings: WeirEnv }>;
@@ -45,22 +46,6 @@ const DeploymentRunsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });
-
-interface RunRow {
-  id: string;
-  flow_name: string;
-  name: string;
-  deployment_id: string | null;
-  parent_run_id: string | null;
-  state_type: string;
-  state_name: string;
-  tags: string;
-  created_at: number;
-  updated_at: number;
-  scheduled_at: number | null;
-  started_at: number | null;
-  ended_at: number | null;
-}
 
 /** Scheduled runs page by scheduled time, soonest first; others by creation, newest first. */
 function encodeCursor(key: number, id: string): string {
@@ -383,20 +368,7 @@ export function deploymentRoutes(app: App, registry: FlowRegistry): void {
       const last = shown[shown.length - 1];
       return c.json(
         {
-          runs: shown.map((row) => ({
-            id: row.id,
-            flowName: row.flow_name,
-            name: row.name,
-            deploymentId: row.deployment_id,
-            parentRunId: row.parent_run_id,
-            state: { type: row.state_type, name: row.state_name },
-            tags: JSON.parse(row.tags) as string[],
-            createdAt: row.created_at,
-            updatedAt: row.updated_at,
-            scheduledAt: row.scheduled_at,
-            startedAt: row.started_at,
-            endedAt: row.ended_at,
-          })),
+          runs: shown.map(runSummaryOf),
           count: ((total?.results?.[0] as { n?: number } | undefined)?.n ?? 0) as number,
           nextCursor:
             rows.length > q.limit && last !== undefined

@@ -15,7 +15,6 @@
 
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import { LATE_AFTER_MS } from "../../protocol/deployment.ts";
-import type { RunSummary } from "../../protocol/run.ts";
 import {
   bucketMs,
   MAX_STATS_BUCKETS,
@@ -32,6 +31,7 @@ import { StateType } from "../../runtime/states.ts";
 import type { WeirEnv } from "../env.ts";
 import { ApiError } from "./errors.ts";
 import { timeProblem } from "./limits.ts";
+import { type RunRow, runSummaryOf } from "./run_rows.ts";
 import { errors, toEpochMs } from "./schemas.ts";
 
 type App = OpenAPIHono<{ Bindings: WeirEnv }>;
@@ -41,39 +41,6 @@ const EXPECTED = "COALESCE(scheduled_at, created_at)";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-
-interface RunRow {
-  id: string;
-  flow_name: string;
-  name: string;
-  deployment_id: string | null;
-  parent_run_id: string | null;
-  state_type: string;
-  state_name: string;
-  tags: string;
-  created_at: number;
-  updated_at: number;
-  scheduled_at: number | null;
-  started_at: number | null;
-  ended_at: number | null;
-}
-
-function summaryOf(row: RunRow): RunSummary {
-  return {
-    id: row.id,
-    flowName: row.flow_name,
-    name: row.name,
-    deploymentId: row.deployment_id,
-    parentRunId: row.parent_run_id,
-    state: { type: row.state_type as StateType, name: row.state_name },
-    tags: JSON.parse(row.tags) as string[],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    scheduledAt: row.scheduled_at,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-  };
-}
 
 /** The WHERE terms and their values for the filters both routes share. */
 function filterTerms(q: { flow?: string; deployment?: string; tag?: string }): {
@@ -315,7 +282,7 @@ export function runStatsRoutes(app: App): void {
       ]);
       const rows = (page?.results ?? []) as RunRow[];
       const count = (total?.results?.[0] as { n?: number } | undefined)?.n ?? 0;
-      const answer = { kind: q.kind, runs: rows.map(summaryOf), count };
+      const answer = { kind: q.kind, runs: rows.map(runSummaryOf), count };
       return c.json(answer as unknown as z.infer<typeof RunListSchema>, 200);
     },
   );

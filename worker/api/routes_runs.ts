@@ -12,6 +12,7 @@ import { runObject } from "../rpc.ts";
 import { ApiError } from "./errors.ts";
 import { label } from "./limits.ts";
 import { LIVE_PROTOCOL, offeredProtocols } from "./live_protocol.ts";
+import { type RunRow, runSummaryOf } from "./run_rows.ts";
 import {
   CancelBody,
   EventBody,
@@ -36,22 +37,6 @@ function changed(change: RunChange, id: string): Record<string, unknown> {
     change.code,
     change.code === "not_found" ? `No run with id '${id}'` : change.message,
   );
-}
-
-interface RunRow {
-  id: string;
-  flow_name: string;
-  name: string;
-  deployment_id: string | null;
-  parent_run_id: string | null;
-  state_type: string;
-  state_name: string;
-  tags: string;
-  created_at: number;
-  updated_at: number;
-  scheduled_at: number | null;
-  started_at: number | null;
-  ended_at: number | null;
 }
 
 function encodeCursor(row: RunRow): string {
@@ -152,20 +137,7 @@ export function runRoutes(app: App): void {
       const last = shown[shown.length - 1];
       return c.json(
         {
-          runs: shown.map((row) => ({
-            id: row.id,
-            flowName: row.flow_name,
-            name: row.name,
-            deploymentId: row.deployment_id,
-            parentRunId: row.parent_run_id,
-            state: { type: row.state_type, name: row.state_name },
-            tags: JSON.parse(row.tags) as string[],
-            createdAt: row.created_at,
-            updatedAt: row.updated_at,
-            scheduledAt: row.scheduled_at,
-            startedAt: row.started_at,
-            endedAt: row.ended_at,
-          })),
+          runs: shown.map(runSummaryOf),
           count: ((total?.results?.[0] as { n?: number } | undefined)?.n ?? 0) as number,
           nextCursor: more && last !== undefined ? encodeCursor(last) : null,
         },
