@@ -23,8 +23,12 @@ const PLANNED = { type: "PENDING", name: "Planned", timestamp: 0 } as const;
  * ```
  */
 export function asRunGraph(graph: FlowGraph): RunGraph {
+  // A subflow is a box of its own, as in a run's graph (its steps are its own run's); the
+  // drawing's steps inside subflows (ids with a "/") are left to `weir flow visualize`.
+  const shown = graph.nodes.filter((node) => !node.id.includes("/"));
+  const ids = new Set(shown.map((node) => node.id));
   return {
-    nodes: graph.nodes.map((node) => ({
+    nodes: shown.map((node) => ({
       id: node.id,
       kind: node.kind as RunGraph["nodes"][number]["kind"],
       label: node.label,
@@ -33,11 +37,13 @@ export function asRunGraph(graph: FlowGraph): RunGraph {
       endedAt: null,
       childRunId: null,
     })),
-    edges: graph.edges.map((edge) => ({
-      from: edge.from,
-      to: edge.to,
-      kind: edge.kind as RunGraph["edges"][number]["kind"],
-    })),
+    edges: graph.edges
+      .filter((edge) => ids.has(edge.from) && ids.has(edge.to))
+      .map((edge) => ({
+        from: edge.from,
+        to: edge.to,
+        kind: edge.kind as RunGraph["edges"][number]["kind"],
+      })),
   };
 }
 
