@@ -23,6 +23,9 @@ export default defineConfig({
           // Runs start from their alarm, so tests drive them step by step; start_inline.test.ts
           // covers the default (a due run starts inside its create call) with an env override.
           WEIR_START_RUNS: "alarm",
+          // Concurrency leases expire fast, so a test of a holder that died waits 1.5 s of
+          // (fake or real) time, not a minute.
+          WEIR_LEASE_TTL_MS: "1500",
         },
       },
     })),

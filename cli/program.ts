@@ -6,9 +6,11 @@
  */
 
 import { Command, CommanderError } from "commander";
+import { concurrencyLimitCommands } from "./commands/concurrency_limit.ts";
 import { configCommands } from "./commands/config.ts";
 import { deploymentCommands } from "./commands/deployment.ts";
 import { deploymentScheduleCommands } from "./commands/deployment_schedule.ts";
+import { deploymentUpdateCommand } from "./commands/deployment_update.ts";
 import { flowCommands } from "./commands/flow.ts";
 import { flowRunCommands } from "./commands/flow_run.ts";
 import { schedulerCommands } from "./commands/scheduler.ts";
@@ -46,8 +48,11 @@ export function buildProgram(): Command {
   );
   flowCommands(program, globalsOf);
   flowRunCommands(program, globalsOf);
-  deploymentScheduleCommands(program, deploymentCommands(program, globalsOf), globalsOf);
+  const deployment = deploymentCommands(program, globalsOf);
+  deploymentUpdateCommand(deployment, globalsOf);
+  deploymentScheduleCommands(program, deployment, globalsOf);
   schedulerCommands(program, globalsOf);
+  concurrencyLimitCommands(program, globalsOf);
   configCommands(program, globalsOf);
   serverCommands(program);
   return program;

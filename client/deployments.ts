@@ -1,12 +1,14 @@
 /**
  * The client's deployment, schedule and scheduler routes, as a base class of
- * {@link WeirClient} (client.ts) so they read as its own methods (`client.listDeployments()`)
+ * {@link WeirClient} (client.ts) so they read as its own methods (`client.listDeployments()`;
+ * it extends the concurrency limit routes of concurrency.ts the same way)
  * while client.ts stays about runs. A deployment is addressed by its id or as
  * `flow-name/deployment-name` ({@link DeploymentRoutes.resolveDeployment}).
  *
  * @module
  */
 
+import type { CollisionStrategy } from "../protocol/concurrency.ts";
 import type {
   CatchUpPolicy,
   Deployment,
@@ -17,6 +19,7 @@ import type {
 import type { CreateRunInput } from "../protocol/requests.ts";
 import type { RunDetail, RunPage } from "../protocol/run.ts";
 import type { StateType } from "../protocol/state.ts";
+import { ConcurrencyLimitRoutes } from "./concurrency.ts";
 import { queryString } from "./http_util.ts";
 
 /**
@@ -50,6 +53,12 @@ export interface CreateDeploymentInput {
   schedules?: ScheduleInput[];
   paused?: boolean;
   catchUp?: CatchUpPolicy;
+  /** At most this many of its runs at once; null (default): no limit. */
+  concurrencyLimit?: number | null;
+  /** `ENQUEUE` (default): a run over the limit waits; `CANCEL_NEW`: it is cancelled. */
+  collisionStrategy?: CollisionStrategy;
+  /** A parameter name or dotted path: the limit applies per value of it. */
+  concurrencyKey?: string | null;
 }
 
 /**
@@ -129,9 +138,9 @@ const path = (...parts: string[]) => parts.map(encodeURIComponent).join("/");
  * const run = await client.createDeploymentRun(d.id, { parameters: { floors: 3 } });
  * ```
  */
-export abstract class DeploymentRoutes {
+export abstract class DeploymentRoutes extends ConcurrencyLimitRoutes {
   /** Sends one request and answers its JSON (see WeirClient.request). */
-  abstract request<T>(
+  abstract override request<T>(
     method: string,
     path: string,
     body?: unknown,

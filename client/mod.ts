@@ -14,6 +14,13 @@
  */
 
 export type {
+  CollisionStrategy,
+  ConcurrencyLimit,
+  ConcurrencyLimitList,
+  LimitHolder,
+  LimitWaiter,
+} from "../protocol/concurrency.ts";
+export type {
   CatchUpPolicy,
   CronSchedule,
   Deployment,
@@ -41,6 +48,12 @@ export {
   WeirClient,
   type WeirClientOptions,
 } from "./client.ts";
+export {
+  ConcurrencyLimitRoutes,
+  type CreateConcurrencyLimitInput,
+  type DeletedConcurrencyLimit,
+  type UpdateConcurrencyLimitInput,
+} from "./concurrency.ts";
 export {
   type CreateDeploymentInput,
   DeploymentRoutes,

@@ -9,7 +9,9 @@
 
 import { z } from "@hono/zod-openapi";
 import type { CatchUpPolicy, ScheduleSpec } from "../runtime/deployment.ts";
-import { boundedJsonObject, label } from "./limits.ts";
+import type { CollisionStrategy } from "../runtime/limits/port.ts";
+import { CollisionStrategySchema, MAX_LIMIT } from "./concurrency.ts";
+import { boundedJsonObject, INVALID_VALUE, label } from "./limits.ts";
 
 export type {
   CatchUpPolicy,
@@ -67,6 +69,18 @@ export interface Deployment {
   readonly schedules: readonly DeploymentSchedule[];
   readonly paused: boolean;
   readonly catchUp: CatchUpPolicy;
+  /**
+   * At most this many of its runs at once (its concurrency limit, `deployment:<id>`); null:
+   * no limit.
+   */
+  readonly concurrencyLimit: number | null;
+  /** What a run over the limit does: `ENQUEUE` (waits in line) or `CANCEL_NEW` (cancelled). */
+  readonly collisionStrategy: CollisionStrategy;
+  /**
+   * A parameter's name or dotted path: the limit applies per value of it
+   * (`deployment:<id>:<value>`); null: one limit for all its runs.
+   */
+  readonly concurrencyKey: string | null;
   /** `code` when declared in the Worker's code (applied on deploy), `api` when created over the API. */
   readonly source: "code" | "api";
   readonly createdAt: number;
@@ -154,6 +168,33 @@ export const UpdateScheduleBody = z
   .strict()
   .openapi("UpdateSchedule");
 
+/** The most characters of a deployment's `concurrencyKey`. */
+export const MAX_CONCURRENCY_KEY = 200;
+
+const concurrencyLimit = z
+  .number()
+  .int({ message: "must be an integer" })
+  .min(0, { message: "must be 0 or more" })
+  .max(MAX_LIMIT, { message: `must be at most ${MAX_LIMIT}` })
+  .nullable()
+  .openapi({ description: "At most this many of its runs at once; null: no limit" });
+
+const concurrencyKey = label(MAX_CONCURRENCY_KEY)
+  .superRefine((text, ctx) => {
+    if (text.split(".").some((part) => part === "")) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be a parameter name or a dotted path such as customer.id (no empty parts)",
+        params: INVALID_VALUE,
+      });
+    }
+  })
+  .nullable()
+  .openapi({
+    description:
+      "A parameter name or dotted path (customer.id): the limit applies per value of it; null: one limit for all runs",
+  });
+
 /**
  * POST /api/deployments body.
  *
@@ -173,6 +214,9 @@ export const CreateDeploymentBody = z
     schedules: z.array(ScheduleBody).max(20).default([]),
     paused: z.boolean().default(false),
     catchUp: CatchUpSchema.default("skip"),
+    concurrencyLimit: concurrencyLimit.default(null),
+    collisionStrategy: CollisionStrategySchema.default("ENQUEUE"),
+    concurrencyKey: concurrencyKey.default(null),
   })
   .strict()
   .openapi("CreateDeployment");
@@ -182,7 +226,7 @@ export const CreateDeploymentBody = z
  *
  * @example
  * ```ts
- * UpdateDeploymentBody.parse({ parameters: { n: 5 }, catchUp: "latest" });
+ * UpdateDeploymentBody.parse({ parameters: { n: 5 }, catchUp: "latest", concurrencyLimit: 2 });
  * ```
  */
 export const UpdateDeploymentBody = z
@@ -194,6 +238,9 @@ export const UpdateDeploymentBody = z
     schedules: z.array(ScheduleBody).max(20).optional(),
     paused: z.boolean().optional(),
     catchUp: CatchUpSchema.optional(),
+    concurrencyLimit: concurrencyLimit.optional(),
+    collisionStrategy: CollisionStrategySchema.optional(),
+    concurrencyKey: concurrencyKey.optional(),
   })
   .strict()
   .openapi("UpdateDeployment");
@@ -225,6 +272,9 @@ export const DeploymentSchema = z
     ),
     paused: z.boolean(),
     catchUp: CatchUpSchema,
+    concurrencyLimit: z.number().int().nullable(),
+    collisionStrategy: CollisionStrategySchema,
+    concurrencyKey: z.string().nullable(),
     source: z.enum(["code", "api"]),
     createdAt: z.number(),
     updatedAt: z.number(),

@@ -17,6 +17,7 @@
  */
 
 import { z } from "@hono/zod-openapi";
+import { labelProblem } from "../runtime/labels.ts";
 
 /** The deepest a JSON value may nest (a scalar is depth 0, `[1]` is 1). */
 export const MAX_JSON_DEPTH = 32;
@@ -84,48 +85,7 @@ export function jsonProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether a code point is a C0 or C1 control character or DEL. */
-function isControl(cp: number): boolean {
-  return cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f);
-}
-
-/** Whether a code point is a bidirectional formatting character (marks, embeddings, overrides, isolates). */
-function isBidiControl(cp: number): boolean {
-  return (
-    cp === 0x061c ||
-    cp === 0x200e ||
-    cp === 0x200f ||
-    (cp >= 0x202a && cp <= 0x202e) ||
-    (cp >= 0x2066 && cp <= 0x2069)
-  );
-}
-
-/**
- * What is wrong with a name, tag or key, or `undefined` when it is acceptable: it must be
- * well-formed Unicode with no control characters and no bidirectional formatting characters.
- *
- * @example
- * ```ts
- * labelProblem("nightly\u202Eexe"); // "holds U+202E, a bidirectional formatting character"
- * ```
- */
-export function labelProblem(text: string): string | undefined {
-  for (const char of text) {
-    const cp = char.codePointAt(0) ?? 0;
-    if (cp >= 0xd800 && cp <= 0xdfff) {
-      return "holds a lone surrogate (it is not well-formed Unicode)";
-    }
-    const kind = isControl(cp)
-      ? "a control character"
-      : isBidiControl(cp)
-        ? "a bidirectional formatting character"
-        : undefined;
-    if (kind !== undefined) {
-      return `holds U+${cp.toString(16).toUpperCase().padStart(4, "0")}, ${kind}`;
-    }
-  }
-  return undefined;
-}
+export { labelProblem };
 
 /** Marks an issue as a semantic one, answered with 422 rather than 400 (see api/app.ts). */
 export const INVALID_VALUE = { weir: "invalid_value" } as const;

@@ -63,4 +63,5 @@ export const crashSteps = flow(
 const weir = createWeirWorker({ flows: [crashSteps] });
 
 export const FlowRun = weir.FlowRun;
+export const ConcurrencyLimit = weir.ConcurrencyLimit;
 export default weir.handler;

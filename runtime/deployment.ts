@@ -20,6 +20,7 @@
  */
 
 import type { AnyFlow, Flow } from "./flow_types.ts";
+import type { CollisionStrategy } from "./limits/port.ts";
 
 /**
  * A cron schedule: 5 fields (minute precision) or 6 (seconds first), read in the IANA
@@ -107,6 +108,19 @@ export interface DeploymentOptions<P> {
   readonly paused?: boolean;
   /** Default `skip`. */
   readonly catchUp?: CatchUpPolicy;
+  /**
+   * At most this many of the deployment's runs at once (Prefect's deployment concurrency
+   * limit); absent: no limit. A run over it waits (AwaitingConcurrencySlot) or is cancelled,
+   * as `collisionStrategy` says.
+   */
+  readonly concurrencyLimit?: number;
+  /** `ENQUEUE` (default): wait in line, first in first out. `CANCEL_NEW`: cancel the new run. */
+  readonly collisionStrategy?: CollisionStrategy;
+  /**
+   * Apply the limit per value of this parameter (a name, or a dotted path such as
+   * `customer.id`): at most `concurrencyLimit` runs per customer, say.
+   */
+  readonly concurrencyKey?: string;
 }
 
 /**

@@ -98,7 +98,11 @@ export function flow<P, R>(options: FlowOptions<P>, body: FlowBody<P, R>): Flow<
 /** For the overloads: a flow's final state with a typed result. */
 export type { FinalState };
 
-function validateFlowOptions(options: { readonly name: string; readonly retries?: number }): void {
+function validateFlowOptions(options: {
+  readonly name: string;
+  readonly retries?: number;
+  readonly concurrency?: { readonly limit: number; readonly strategy?: string };
+}): void {
   if (typeof options?.name !== "string" || options.name.trim() === "") {
     throw new UsageError(
       'Cannot define a flow without a name: pass flow({ name: "my-flow" }, body)',
@@ -109,5 +113,19 @@ function validateFlowOptions(options: { readonly name: string; readonly retries?
     throw new UsageError(
       `Cannot define flow '${options.name}': retries must be a whole number ≥ 0, got ${retries}`,
     );
+  }
+  const limits = options.concurrency;
+  if (limits !== undefined) {
+    if (!Number.isInteger(limits.limit) || limits.limit < 0) {
+      throw new UsageError(
+        `Cannot define flow '${options.name}': concurrency.limit must be a whole number ≥ 0, got ${limits.limit}`,
+      );
+    }
+    const strategy = limits.strategy;
+    if (strategy !== undefined && strategy !== "ENQUEUE" && strategy !== "CANCEL_NEW") {
+      throw new UsageError(
+        `Cannot define flow '${options.name}': concurrency.strategy must be "ENQUEUE" or "CANCEL_NEW", got ${JSON.stringify(strategy)}`,
+      );
+    }
   }
 }

@@ -9,6 +9,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { FlowContext } from "./context.ts";
 import type { Duration } from "./duration.ts";
 import type { RunInfo } from "./journal.ts";
+import type { CollisionStrategy } from "./limits/port.ts";
 import type { RunHandle, RunOptions } from "./run_options.ts";
 import type { State } from "./states.ts";
 import type { Command, Step } from "./step.ts";
@@ -43,6 +44,12 @@ export interface FlowOptions<P> {
   readonly paramsJsonSchema?: Record<string, unknown>;
   /** The run's name: a template over the parameters (`"{name}-on-{date}"`) or a function. */
   readonly runName?: string | ((params: P) => string);
+  /**
+   * At most `limit` runs of this flow at once, or per value of `key(params)` (a keyed limit:
+   * at most 2 runs per customer id, say). A run over it waits in line, state
+   * AwaitingConcurrencySlot, or with `strategy: "CANCEL_NEW"` ends Cancelled.
+   */
+  readonly concurrency?: FlowConcurrency<P>;
   /** Console output in this flow's tasks becomes their log lines. */
   readonly logPrints?: boolean;
   /** Store the flow's result in the result store; the journal keeps a reference. */
@@ -51,6 +58,23 @@ export interface FlowOptions<P> {
   readonly onFailure?: FlowHook | readonly FlowHook[];
   readonly onCancellation?: FlowHook | readonly FlowHook[];
   readonly onCrashed?: FlowHook | readonly FlowHook[];
+}
+
+/**
+ * A flow's own concurrency limit (see `FlowOptions.concurrency`); its limit is named
+ * `flow:<flow name>`, or `flow:<flow name>:<key>` when keyed.
+ *
+ * @example
+ * ```ts
+ * const perCustomer: FlowConcurrency<{ customerId: string }> = { limit: 2, key: (p) => p.customerId };
+ * ```
+ */
+export interface FlowConcurrency<P> {
+  readonly limit: number;
+  /** The key runs are limited by, from the parameters (after validation). */
+  readonly key?: (params: P) => string | number;
+  /** Default `ENQUEUE`. */
+  readonly strategy?: CollisionStrategy;
 }
 
 /** A flow body: an async generator that delegates to steps with `yield*`. */

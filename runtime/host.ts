@@ -47,6 +47,12 @@ export {
   type RunInfo,
   StepKind,
 } from "./journal.ts";
+export { LimitBook } from "./limits/book.ts";
+export {
+  InMemoryConcurrency,
+  type InMemoryConcurrencyOptions,
+  type LimitSettings,
+} from "./limits/in_memory.ts";
 export {
   ConsoleLogSink,
   createLogger,

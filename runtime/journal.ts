@@ -12,6 +12,7 @@
 
 import type { Encoded } from "./codec.ts";
 import type { SerializedError } from "./errors.ts";
+import type { RunSlot } from "./limits/port.ts";
 import type { State } from "./states.ts";
 
 /** What kind of step a journal entry is about. */
@@ -21,6 +22,8 @@ export const StepKind = {
   SLEEP: "sleep",
   EVENT: "event",
   GROUP: "group",
+  /** Taking or giving back concurrency slots (`concurrency()`, `rateLimit()`). */
+  SLOT: "slot",
 } as const;
 /** One of the {@link StepKind} values. */
 export type StepKind = (typeof StepKind)[keyof typeof StepKind];
@@ -46,6 +49,8 @@ export interface RunInfo {
   readonly scheduledAt?: number;
   /** Seed for `ctx.random()`, so replay draws the same numbers. */
   readonly seed: number;
+  /** Concurrency slots the run takes before it starts (a deployment's limit). */
+  readonly slots?: readonly RunSlot[];
 }
 
 /** One line of a run's journal. Every entry has `type` and `at` (epoch ms). */

@@ -35,6 +35,13 @@ export {
   sleepUntil,
   waitForEvent,
 } from "./combinators.ts";
+export {
+  type ConcurrencyOptions,
+  concurrency,
+  type RateLimitOptions,
+  rateLimit,
+  type StepGroup,
+} from "./concurrency.ts";
 export type { FlowContext, TaskContext } from "./context.ts";
 export {
   type CatchUpPolicy,
@@ -67,6 +74,7 @@ export type {
   FinalState,
   Flow,
   FlowBody,
+  FlowConcurrency,
   FlowHook,
   FlowOptions,
   HookContext,
@@ -74,6 +82,17 @@ export type {
 } from "./flow_types.ts";
 export { toDot, toMermaid } from "./graph_text.ts";
 export type { Journal } from "./journal.ts";
+export { waitingLimitOf, waitingMessage } from "./limits/messages.ts";
+export {
+  CollisionStrategy,
+  type ConcurrencyPort,
+  type LeaseScope,
+  type LimitDeclaration,
+  type RunSlot,
+  type SlotAnswer,
+  type SlotHolder,
+  type SlotRequest,
+} from "./limits/port.ts";
 export { type Logger, LogLevel, type LogLevelName, type LogSink } from "./logs.ts";
 export { hashString, seededRandom } from "./random.ts";
 export type { ResultStore } from "./results.ts";

@@ -13,6 +13,7 @@ import type { Encoded } from "./codec.ts";
 import type { SerializedError } from "./errors.ts";
 import type { AnyFlow } from "./flow_types.ts";
 import type { Journal, ResultRef } from "./journal.ts";
+import type { ConcurrencyPort } from "./limits/port.ts";
 import type { LogSink } from "./logs.ts";
 import type { ResultStore } from "./results.ts";
 import type { State } from "./states.ts";
@@ -108,6 +109,8 @@ export interface Host {
   readonly mode: "wait" | "suspend";
   readonly subflows: SubflowRunner;
   readonly deployments: DeploymentRunner;
+  /** Concurrency limits (tag limits, `concurrency()`, `rateLimit()`, run slots). */
+  readonly limits: ConcurrencyPort;
   readonly resultInlineLimit: number | undefined;
   readonly signal: AbortSignal | undefined;
 }

@@ -8,6 +8,7 @@ import type { CacheStore } from "./cache.ts";
 import type { Clock } from "./clock.ts";
 import type { FinalState } from "./flow_types.ts";
 import type { Journal } from "./journal.ts";
+import type { ConcurrencyPort } from "./limits/port.ts";
 import type { LogLevelName, LogSink } from "./logs.ts";
 import type { DeploymentRunner, SubflowRunner } from "./ports.ts";
 import type { ResultStore } from "./results.ts";
@@ -63,6 +64,11 @@ export interface RunOptions {
    * so such a step fails saying that it needs a Weir server with deployments.
    */
   readonly deployments?: DeploymentRunner;
+  /**
+   * Concurrency limits. Default: one set of in-memory limits shared by every in-process run
+   * (`InMemoryConcurrency`); the Worker holds each limit in a Durable Object.
+   */
+  readonly limits?: ConcurrencyPort;
   /** Results whose JSON is larger than this many bytes go to the result store. */
   readonly resultInlineLimit?: number;
 }

@@ -44,6 +44,22 @@ export type StepSpec =
   | { readonly type: "sleep"; readonly ms?: number; readonly until?: number }
   | { readonly type: "event"; readonly name: string; readonly timeoutMs?: number }
   | {
+      /**
+       * Concurrency slots (see concurrency.ts): `acquire` takes a slot of each limit and holds
+       * it until the matching `release` (its `lease` is the acquire step's result); `rate`
+       * occupies slots of rate limits, which decay.
+       */
+      readonly type: "slot";
+      readonly action: "acquire" | "release" | "rate";
+      readonly limits: readonly string[];
+      readonly occupy?: number;
+      /** Creates a missing limit with these values; absent with `strict`, a missing limit fails. */
+      readonly declare?: { readonly limit: number; readonly slotDecayPerSecond?: number };
+      readonly strict?: boolean;
+      readonly timeoutMs?: number;
+      readonly lease?: string;
+    }
+  | {
       readonly type: "group";
       readonly mode: GroupMode;
       readonly children: readonly (Step<unknown> | StepHandle<unknown>)[];

@@ -324,6 +324,13 @@ class Drawing {
         }
         return results;
       }
+      case "slot":
+        add({
+          kind: "slot",
+          label: `${spec.action === "rate" ? "rate limit" : spec.action === "release" ? "release" : "concurrency"} ${spec.limits.join(", ")}`,
+        });
+        // The acquire's result is the lease its release names.
+        return spec.action === "acquire" ? `lease-${id}` : undefined;
       case "deployment":
         add({ kind: "deployment", label: spec.wait ? spec.ref : `start ${spec.ref}` });
         dataFrom(spec.params);

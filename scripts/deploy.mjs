@@ -50,6 +50,24 @@ if (databaseName === undefined || bucketName === undefined) {
   process.exit(1);
 }
 
+// The Durable Objects the Worker needs: one per run, one per concurrency limit. A config
+// without one of them would deploy a Worker that fails at its first run or its first limit.
+for (const [binding, className] of [
+  ["FLOW_RUNS", "FlowRun"],
+  ["CONCURRENCY_LIMITS", "ConcurrencyLimit"],
+]) {
+  const bound = new RegExp(
+    `^name\\s*=\\s*"${binding}"\\s*\nclass_name\\s*=\\s*"${className}"`,
+    "m",
+  );
+  if (!bound.test(config)) {
+    console.error(
+      `npm run deploy: wrangler.toml must bind the ${binding} durable object to class "${className}" (with a [[migrations]] entry for it)`,
+    );
+    process.exit(1);
+  }
+}
+
 function step(title) {
   console.log(`\n▸ ${title}`);
 }

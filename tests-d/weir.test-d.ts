@@ -5,10 +5,12 @@ import { expectTypeOf } from "vitest";
 import {
   all,
   allSettled,
+  concurrency,
   type Flow,
   flow,
   map,
   race,
+  rateLimit,
   runDeployment,
   type Settled,
   sleep,
@@ -80,3 +82,43 @@ flow({ name: "subflow-call" }, async function* () {
   expectTypeOf(length).toEqualTypeOf<number>();
   return length;
 });
+
+// Concurrency: a group's result keeps its type; rateLimit is a step of nothing; a flow's
+// concurrency key is typed from its parameters.
+flow({ name: "limited" }, async function* () {
+  const inGroup = yield* concurrency("db", { occupy: 1 }, async function* () {
+    return yield* fetchNumber(2);
+  });
+  expectTypeOf(inGroup).toEqualTypeOf<number>();
+  const plain = yield* concurrency(["a", "b"], function* () {
+    yield* fetchNumber(1);
+    return "sync body";
+  });
+  expectTypeOf(plain).toEqualTypeOf<string>();
+  const rated = yield* rateLimit("api", { limit: 10, slotDecayPerSecond: 2 });
+  expectTypeOf(rated).toEqualTypeOf<void>();
+  // @ts-expect-error: occupy is a number.
+  void concurrency("db", { occupy: "1" }, function* () {});
+  return inGroup;
+});
+flow(
+  {
+    name: "keyed",
+    params: z.object({ customerId: z.string() }),
+    concurrency: { limit: 1, key: (p) => p.customerId, strategy: "CANCEL_NEW" },
+  },
+  async function* ({ customerId }) {
+    yield* fetchNumber(1);
+    return customerId;
+  },
+);
+flow(
+  {
+    name: "bad-strategy",
+    // @ts-expect-error: a strategy is ENQUEUE or CANCEL_NEW.
+    concurrency: { limit: 1, strategy: "DROP" },
+  },
+  async function* () {
+    return yield* fetchNumber(1);
+  },
+);

@@ -1,14 +1,15 @@
 /**
  * `createWeirWorker`: what a user's Worker entry file calls with its flows. It returns the
- * Worker's handlers and the Durable Object class to export, the way a Hono app is built from
+ * Worker's handlers and the Durable Object classes to export, the way a Hono app is built from
  * the user's routes.
  *
  * @example
  * ```ts
- * // my-worker.ts — wrangler.toml: main = "my-worker.ts", a FlowRun durable object, D1, R2
+ * // my-worker.ts — wrangler.toml: main = "my-worker.ts", FlowRun and ConcurrencyLimit durable objects, D1, R2
  * import { createWeirWorker } from "weir/worker";
  * const weir = createWeirWorker({ flows: [catFact, etl] });
  * export const FlowRun = weir.FlowRun;
+ * export const ConcurrencyLimit = weir.ConcurrencyLimit;
  * export default weir.handler;
  * ```
  *
@@ -20,6 +21,7 @@ import { createApi } from "./api/app.ts";
 import { checkCodeDeployments, codeDeploymentApplier } from "./deployments/apply_code.ts";
 import type { WeirEnv } from "./env.ts";
 import { FlowRunObject } from "./flow_run.ts";
+import { ConcurrencyLimitObject } from "./limits/object.ts";
 import { FlowRegistry } from "./registry.ts";
 import { runSchedulerTick } from "./scheduler/tick.ts";
 import { sweepStaleRuns } from "./sweep.ts";
@@ -45,6 +47,14 @@ export interface WeirWorker {
     ctx: DurableObjectState,
     env: WeirEnv,
   ) => FlowRunObject;
+  /**
+   * `export const ConcurrencyLimit = weir.ConcurrencyLimit` (bound as `CONCURRENCY_LIMITS`):
+   * one object per concurrency limit.
+   */
+  readonly ConcurrencyLimit: new (
+    ctx: DurableObjectState,
+    env: WeirEnv,
+  ) => ConcurrencyLimitObject;
   readonly registry: FlowRegistry;
 }
 
@@ -71,6 +81,8 @@ export function createWeirWorker(options: WeirWorkerOptions): WeirWorker {
   return {
     registry,
     FlowRun,
+    // Limits know no flows: every app exports the same class.
+    ConcurrencyLimit: ConcurrencyLimitObject,
     handler: {
       async fetch(request, env, ctx) {
         await ensureApplied(env);

@@ -7,6 +7,7 @@
  */
 
 import { catFact, catFactDeployment } from "../examples/cat_fact.ts";
+import { customerSync, dbWriter, politeCrawl } from "../examples/concurrency/flows.ts";
 import { elevator } from "../examples/elevator.ts";
 import {
   dataEngineer,
@@ -33,7 +34,10 @@ setConsoleAttribution(asyncLocalStorageAttribution());
 const weir = createWeirWorker({
   flows: [
     catFact,
+    customerSync,
+    dbWriter,
     elevator,
+    politeCrawl,
     dataEngineer,
     dataScience,
     irisMainFlow,
@@ -53,4 +57,5 @@ const weir = createWeirWorker({
 });
 
 export const FlowRun = weir.FlowRun;
+export const ConcurrencyLimit = weir.ConcurrencyLimit;
 export default weir.handler;

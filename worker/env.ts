@@ -9,6 +9,8 @@ export interface WeirEnv {
   // Untyped on purpose: the environment sits below every module that uses it, so it names no
   // object class; callers reach a run's object through `runObject` (rpc.ts), typed there.
   readonly FLOW_RUNS: DurableObjectNamespace;
+  /** One Durable Object per concurrency limit (worker/limits/object.ts), reached by `limitObject`. */
+  readonly CONCURRENCY_LIMITS: DurableObjectNamespace;
   /** The run index, the cache, and what is queried across runs. */
   readonly DB: D1Database;
   /** Results over the inline limit. */
@@ -25,4 +27,9 @@ export interface WeirEnv {
   readonly WEIR_START_WAIT_MS?: string;
   /** Results whose JSON is larger than this many bytes go to R2 (default 131072). */
   readonly WEIR_RESULT_INLINE_LIMIT?: string;
+  /**
+   * How long a concurrency slot's lease lives before the limit asks its holder whether it
+   * still holds it, in milliseconds (default 60000). Tests set it short.
+   */
+  readonly WEIR_LEASE_TTL_MS?: string;
 }

@@ -21,6 +21,8 @@ import {
 import { timeProblem } from "./api/limits.ts";
 import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
+import { RunLeases } from "./limits/leases.ts";
+import { releaseAll } from "./limits/run_port.ts";
 import { LiveFeed } from "./live_feed.ts";
 import type { FlowRegistry } from "./registry.ts";
 import {
@@ -68,6 +70,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
   #meta!: RunMeta;
   #alarm!: RunAlarm;
   #driver!: RunDriver;
+  #leases!: RunLeases;
   readonly #feed: LiveFeed;
   /** A scheduled run's start is being decided (Late, catch-up): it may not be discarded. */
   #starting = false;
@@ -99,7 +102,9 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
     this.#lines = new RunLogs(this.#journal, this.#logs, this.#meta);
     this.#outbox = new RunOutbox(ctx.storage, env, this.#journal, this.#meta);
     this.#alarm = new RunAlarm(ctx.storage);
+    this.#leases = new RunLeases(ctx.storage);
     this.#driver = new RunDriver({
+      leases: this.#leases,
       env,
       meta: this.#meta,
       journal: this.#journal,
@@ -141,6 +146,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
         ...(request.scheduledAt === undefined ? {} : { scheduledAt: request.scheduledAt }),
         ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
         ...(request.parentStepId === undefined ? {} : { parentStepId: request.parentStepId }),
+        ...(request.slots === undefined ? {} : { slots: request.slots }),
       },
       now,
     );
@@ -375,6 +381,41 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
     return "late";
   }
 
+  /**
+   * A concurrency limit granted this run lease `leaseId` (see FlowRunRpc.slotGranted): the
+   * execution in progress takes it, or the run is woken, at once rather than by its alarm.
+   */
+  async slotGranted(leaseId: string): Promise<boolean> {
+    const runId = this.#meta.get("run_id");
+    if (runId === undefined || this.#leases.get(leaseId) === undefined) return false;
+    const live = this.#driver.live;
+    if (live !== undefined && (await live.grantSlot(leaseId))) return true;
+    await this.#arm(Date.now());
+    if (!this.#driver.executing) {
+      // Started here, not by the alarm (which stays as the watchdog): the hand-off from one
+      // holder to the next waiter is then one RPC and one execution, with no alarm between.
+      this.#executeAndFlush(runId).catch((error: unknown) => {
+        console.error(
+          `weir: run ${runId} failed to resume after a grant; the alarm retries`,
+          error,
+        );
+      });
+    }
+    return true;
+  }
+
+  /**
+   * Whether the run still holds lease `leaseId`: a task run's (`step`) lease only while this
+   * object executes the run, a run's or a group's (`run`) lease until it is given back (rows
+   * go when the run finishes).
+   */
+  confirmLease(leaseId: string): boolean {
+    if (this.#meta.get("run_id") === undefined) return false;
+    const row = this.#leases.get(leaseId);
+    if (row === undefined) return false;
+    return row.scope === "run" || this.#driver.executing;
+  }
+
   /** Whether the run is a scheduled run that has not started (nor is starting). */
   #unstarted(runId: string): boolean {
     if (this.#driver.executing || this.#starting) return false;
@@ -487,7 +528,14 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
   async #flushAndRearm(): Promise<void> {
     const { retryAt } = await this.#outbox.deliver(Date.now());
     const wakeAt = Number(this.#meta.get("wake_at") ?? String(NEVER));
-    const candidates = [retryAt, wakeAt].filter((t): t is number => t !== undefined && t < NEVER);
+    // A finished run gives back every slot it still holds or waits for.
+    const releaseAt =
+      wakeAt >= NEVER && !this.#driver.executing && this.#finished()
+        ? await releaseAll(this.env, this.#leases)
+        : undefined;
+    const candidates = [retryAt, wakeAt, releaseAt].filter(
+      (t): t is number => t !== undefined && t < NEVER,
+    );
     if (candidates.length === 0) await this.#alarm.clear();
     // An outbox row added during the flush is due at 0 ("now"); alarms must be in the future
     // or now, never at epoch 0.
@@ -540,6 +588,13 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
   }
 
   // ——— Helpers ———
+
+  /** Whether the run has finished (read only when its lease rows may need giving back). */
+  #finished(): boolean {
+    const runId = this.#meta.get("run_id");
+    if (runId === undefined || this.#leases.all().length === 0) return false;
+    return foldJournal(this.#journal.read(runId)).finished !== undefined;
+  }
 
   #detail(): RunDetail {
     return runDetail(this.#journal.read(this.#meta.get("run_id") ?? ""), {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ChildRunOutcome, LogLevelName } from "../runtime/host.ts";
+import type { ChildRunOutcome, LogLevelName, RunSlot } from "../runtime/host.ts";
 import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
 import type { RunDetail, RunGraph } from "./run_detail.ts";
@@ -30,6 +30,11 @@ export interface CreateRunRequest {
   readonly start?: StartMode;
   /** How long an inline start waits before answering (default `START_WAIT_MS`). */
   readonly startWaitMs?: number;
+  /**
+   * The run's own slots (a deployment's concurrency limit, keyed or not), journaled with its
+   * creation and acquired before it starts; see `RunSlot`.
+   */
+  readonly slots?: readonly RunSlot[];
 }
 
 /** A run's outcome, as a parent run needs it. */
@@ -67,6 +72,14 @@ export interface FlowRunRpc {
   poke(): Promise<boolean>;
   discard(): Promise<DiscardResult>;
   markLate(): Promise<MarkLateResult>;
+  /**
+   * A concurrency limit granted lease `leaseId` to this run: hands it to the execution in
+   * progress, or wakes the run. Answers false when the run no longer wants it (it finished,
+   * or released the request), and the limit frees it.
+   */
+  slotGranted(leaseId: string): Promise<boolean>;
+  /** Whether the run still holds lease `leaseId` (asked by the limit when the lease expires). */
+  confirmLease(leaseId: string): Promise<boolean>;
   fetch(request: Request): Promise<Response>;
 }
 

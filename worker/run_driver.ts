@@ -9,6 +9,8 @@
 
 import { type AnyFlow, RunLifecycle, resolveHost, systemClock } from "../runtime/host.ts";
 import type { WeirEnv } from "./env.ts";
+import type { RunLeases } from "./limits/leases.ts";
+import { DurableLimits } from "./limits/run_port.ts";
 import type { RunAlarm } from "./run_alarm.ts";
 import { START_WAIT_MS } from "./start_options.ts";
 import { D1CacheStore } from "./storage/d1_cache.ts";
@@ -28,6 +30,7 @@ export interface RunDriverPorts {
   readonly journal: SqlJournal;
   readonly logs: SqlLogSink;
   readonly alarm: RunAlarm;
+  readonly leases: RunLeases;
   readonly flow: (name: string) => AnyFlow | undefined;
 }
 
@@ -115,6 +118,7 @@ export class RunDriver {
         mode: "suspend",
         resultInlineLimit: Number.isFinite(limit) ? limit : 131072,
         deployments: durableDeployments(env, { start, startWaitMs, flow: this.ports.flow }),
+        limits: new DurableLimits(env, this.ports.leases),
       },
       durableSubflows(env, { start, startWaitMs }),
     );

@@ -20,8 +20,9 @@
  * Weir's SqlJournal, as a run object does, without the engine) and `d1=1` (then write one D1
  * row, as Weir's outbox does for the run index).
  *
- * Routes: `GET /bench/noop`, `POST /bench/{weir,wf,floor,engine}/run?shape=seq|par&n=N`;
- * everything else is Weir's API (`/api/...`).
+ * Routes: `GET /bench/noop`, `POST /bench/{weir,wf,floor,engine}/run?shape=seq|par&n=N`, the
+ * concurrency-limit benchmark's `/bench/limits/...` (see `limits_app.ts`); everything else is
+ * Weir's API (`/api/...`).
  *
  * @module
  */
@@ -35,9 +36,12 @@ import {
 import { all, Completed, encode, flow, Running, StepKind, task } from "../../runtime/host.ts";
 import { createWeirWorker } from "../../worker/app.ts";
 import type { WeirEnv } from "../../worker/env.ts";
+import { limitObject } from "../../worker/limits/rpc.ts";
 import type { CreateRunRequest } from "../../worker/rpc.ts";
 import { migrate } from "../../worker/storage/schema.ts";
 import { SqlJournal } from "../../worker/storage/sql_journal.ts";
+import { type BenchFloor, type BenchRun, limitFlows, limitsRoute } from "./limits_app.ts";
+import { limitShapedSql, timeRelays } from "./limits_floor.ts";
 
 /** What the bench measures: N steps in sequence, or N steps in one parallel group. */
 type Shape = "seq" | "par";
@@ -80,7 +84,7 @@ export const benchPar = flow({ name: "bench-par" }, async function* ({ n }: { n:
   return results.length;
 });
 
-const weir = createWeirWorker({ flows: [benchSeq, benchPar] });
+const weir = createWeirWorker({ flows: [benchSeq, benchPar, ...limitFlows] });
 
 /** What the bench asks a Weir run object: create the run, answer when it has finished. */
 interface BenchRunRpc {
@@ -139,6 +143,9 @@ export class FlowRun extends weir.FlowRun implements BenchRunRpc {
   }
 }
 
+/** The concurrency limit object, as every Weir app exports it. */
+export const ConcurrencyLimit = weir.ConcurrencyLimit;
+
 // ——— Cloudflare Workflows ———
 
 /** The same steps as Weir's flows, one `step.do` each. */
@@ -178,6 +185,8 @@ interface FloorOptions {
 export class FloorObject extends DurableObject<BenchEnv> {
   #pending: { shape: Shape; n: number; resolve: (last: number) => void } | undefined;
   #weirStorage: SqlJournal | undefined;
+  /** The `steps` table exists (write() creates it once per instance). */
+  #hasSteps = false;
 
   async run(shape: Shape, n: number, options: FloorOptions = {}): Promise<number> {
     this.ctx.storage.sql.exec(
@@ -206,6 +215,41 @@ export class FloorObject extends DurableObject<BenchEnv> {
     return last;
   }
 
+  /** One row written (the concurrency-limit bench's baseline of one limit call). */
+  async write(): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    if (!this.#hasSteps)
+      sql.exec("CREATE TABLE IF NOT EXISTS steps (i INTEGER PRIMARY KEY, value TEXT NOT NULL)");
+    this.#hasSteps = true;
+    sql.exec("INSERT INTO steps (value) VALUES ('1')");
+  }
+
+  /** Nothing: a bare RPC. */
+  async ping(): Promise<void> {}
+
+  /** What a limit object writes per call, without its book (see limitShapedSql). */
+  async limitSql(call: "acquire" | "release", leaseId: string): Promise<void> {
+    limitShapedSql(this.ctx.storage, call, leaseId);
+  }
+
+  /**
+   * One row written here, then on along `path` (object names); answers the time the last
+   * object was reached: a hand-off's floor, holder → limit → waiter.
+   */
+  async relay(path: string[]): Promise<number> {
+    await this.write();
+    const [next, ...rest] = path;
+    if (next === undefined) return Date.now();
+    return floorObject(this.env, next).relay(rest);
+  }
+
+  /** `n` relays along `path` and `n` round trips (one row written) to `path[0]`, timed here. */
+  async relayFrom(path: string[], n: number): Promise<{ relayMs: number[]; rttMs: number[] }> {
+    const [first, ...rest] = path;
+    if (first === undefined) throw new RangeError("relayFrom needs a path");
+    return timeRelays(floorObject(this.env, first), rest, n);
+  }
+
   override async alarm(): Promise<void> {
     const pending = this.#pending;
     this.#pending = undefined;
@@ -229,6 +273,10 @@ export class FloorObject extends DurableObject<BenchEnv> {
     for (let i = 0; i < n; i++) last = await stepOnce(i);
     return last;
   }
+}
+
+function floorObject(env: BenchEnv, name: string) {
+  return env.FLOOR.get(env.FLOOR.idFromName(name));
 }
 
 /** One step stored the way Weir's run object stores a task step that logs nothing. */
@@ -314,6 +362,14 @@ export default {
     if (!path.startsWith("/bench/")) return weir.handler.fetch?.(request, env, ctx) as never;
     if (path === "/bench/noop") return new Response("ok");
     try {
+      if (path.startsWith("/bench/limits/")) {
+        const answer = await limitsRoute(url, {
+          run: (runId) => env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(runId)) as unknown as BenchRun,
+          limit: (name) => limitObject(env, name),
+          floor: (name) => floorObject(env, name) as unknown as BenchFloor,
+        });
+        if (answer !== undefined) return answer;
+      }
       const params = benchParams(url);
       if (path === "/bench/weir/run") return Response.json(await runWeir(env, params));
       if (path === "/bench/engine/run") return Response.json(await runEngine(env, params));

@@ -1,7 +1,7 @@
 /**
- * `weir deployment ls|inspect|run|create|pause|resume|delete`: the deployments on the server,
- * addressed as `flow-name/deployment-name` or by id. Their schedules are
- * `weir deployment schedule ...` (deployment_schedule.ts).
+ * `weir deployment ls|inspect|run|create|update|pause|resume|delete`: the deployments on the
+ * server, addressed as `flow-name/deployment-name` or by id. Their schedules are
+ * `weir deployment schedule ...` (deployment_schedule.ts); `update` is deployment_update.ts.
  *
  * @module
  */
@@ -20,6 +20,12 @@ import {
   stateText,
   table,
 } from "../format.ts";
+import {
+  addDeploymentLimitOptions,
+  type DeploymentLimitOptions,
+  deploymentLimitFields,
+  deploymentLimitText,
+} from "../limit_options.ts";
 import { buildParams } from "../params.ts";
 import { collect, example, type GlobalsOf } from "../program_helpers.ts";
 import {
@@ -103,6 +109,7 @@ async function showDeployment(ctx: Context, d: Deployment): Promise<void> {
       `Parameters   ${JSON.stringify(d.parameters)}`,
       `Paused       ${d.paused ? "yes" : "no"}`,
       `Catch-up     ${d.catchUp}`,
+      `Concurrency  ${deploymentLimitText(d)}`,
       `Next run     ${relativeTime(nextRunOf(d), now)}`,
       `Source       ${d.source === "code" ? "declared in the Worker's code" : "created over the API"}`,
     ].join("\n"),
@@ -150,7 +157,7 @@ export function scheduleTable(ctx: Context, d: Deployment, now: number = Date.no
 }
 
 /** Options of `weir deployment create`. */
-interface CreateOptions extends ScheduleOptions {
+interface CreateOptions extends ScheduleOptions, DeploymentLimitOptions {
   param: string[];
   tag: string[];
   description?: string;
@@ -184,6 +191,7 @@ async function createDeployment(ctx: Context, ref: string, opts: CreateOptions):
       ...(schedule === undefined ? {} : { schedules: [{ schedule, active: !opts.inactive }] }),
       ...(opts.paused ? { paused: true } : {}),
       ...(opts.catchUp === undefined ? {} : { catchUp: opts.catchUp as CatchUpPolicy }),
+      ...deploymentLimitFields(opts),
     })
     .catch((error: unknown) => {
       if (error instanceof WeirApiError && error.status === 409) {
@@ -271,18 +279,21 @@ export function deploymentCommands(program: Command, globals: GlobalsOf): Comman
   );
 
   example(
-    addScheduleOptions(
-      dep
-        .command("create")
-        .description("Create a deployment of a registered flow, optionally with a schedule")
-        .argument("<deployment>", "FLOW/NAME: the flow and the new deployment's name")
-        .option("-p, --param <key=value>", "a default parameter (repeatable)", collect, [])
-        .option("--tag <tag>", "a tag its runs get (repeatable)", collect, [])
-        .option("--description <text>", "what it is for")
-        .option("--version <version>", "a version label")
-        .option("--catch-up <policy>", `after downtime: ${CATCH_UP.join(", ")} (default skip)`)
-        .option("--paused", "create it paused")
-        .option("--inactive", "create the schedule inactive"),
+    addDeploymentLimitOptions(
+      addScheduleOptions(
+        dep
+          .command("create")
+          .description("Create a deployment of a registered flow, optionally with a schedule")
+          .argument("<deployment>", "FLOW/NAME: the flow and the new deployment's name")
+          .option("-p, --param <key=value>", "a default parameter (repeatable)", collect, [])
+          .option("--tag <tag>", "a tag its runs get (repeatable)", collect, [])
+          .option("--description <text>", "what it is for")
+          .option("--version <version>", "a version label")
+          .option("--catch-up <policy>", `after downtime: ${CATCH_UP.join(", ")} (default skip)`)
+          .option("--paused", "create it paused")
+          .option("--inactive", "create the schedule inactive"),
+      ),
+      false,
     )
       .option("--json", "print the API's JSON")
       .action(async (ref: string, opts: CreateOptions, cmd: Command) => {
@@ -290,6 +301,7 @@ export function deploymentCommands(program: Command, globals: GlobalsOf): Comman
       }),
     "weir deployment create elevator/hourly --param floors=3 --interval 1h",
     "weir deployment create cat-fact/nightly --cron '0 0 * * *' --timezone America/Sao_Paulo",
+    "weir deployment create elevator/one-at-a-time --concurrency-limit 1",
   );
 
   const change = (

@@ -39,6 +39,7 @@ export class Activity {
   readonly #waits = new Map<object, { at: number | undefined; kind: WaitKind }>();
   #waitsForEvent = false;
   #checkScheduled = false;
+  #suspendedDecided = false;
   #resolveSuspended!: (wakeAt: number | undefined) => void;
   /** Resolves, with the earliest wake time, when the execution should suspend. */
   readonly suspended: Promise<number | undefined>;
@@ -71,6 +72,11 @@ export class Activity {
     if (this.clock.now() >= epochMs) return Promise.resolve();
     if (this.mode === "wait") return this.clock.sleepUntil(epochMs, signal);
     return this.block(new Promise<never>(() => {}), signal, epochMs, kind);
+  }
+
+  /** Whether this execution has decided to suspend (it takes no more input). */
+  get hasSuspended(): boolean {
+    return this.#suspendedDecided;
   }
 
   /**
@@ -162,6 +168,7 @@ export class Activity {
         if (kind === "event") forEvent = true;
       }
       this.#waitsForEvent = forEvent;
+      this.#suspendedDecided = true;
       this.#resolveSuspended(earliest);
     }, 0);
   }

@@ -15,6 +15,7 @@ import type { State } from "../states.ts";
 import type { StepHandle } from "../step.ts";
 import { Activity } from "./activity.ts";
 import { engineLine } from "./engine_lines.ts";
+import { Grants } from "./grants.ts";
 import type { Host } from "./host.ts";
 import {
   applyEntry,
@@ -55,6 +56,8 @@ export class Execution {
   /** Aborts on cancellation, flow timeout, or the host's signal. */
   readonly signal: AbortSignal;
   readonly inflight = new Map<StepHandle<unknown>, Promise<Outcome>>();
+  /** Concurrency slots granted to this execution while it runs (see engine/slots.ts). */
+  readonly grants = new Grants();
   /** Errors of failed steps thrown into the body: their step's lines logged them already. */
   readonly stepErrors = new WeakSet<object>();
 

@@ -19,6 +19,7 @@ import {
 } from "../errors.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { JournalEntry } from "../journal.ts";
+import type { RunSlot } from "../limits/port.ts";
 import { hashString, randomUUID, seededRandom } from "../random.ts";
 import { retryDelayMs } from "../retry.ts";
 import type { ExecutionResult } from "../run_options.ts";
@@ -43,6 +44,7 @@ import { callHooks } from "./hooks.ts";
 import type { Host } from "./host.ts";
 import { type CreateRun, runCreation } from "./run_creation.ts";
 import { applyEntry, foldJournal, type RunRecord } from "./run_record.ts";
+import { releaseRunSlots, runSlotsOf, takeRunSlots } from "./run_slots.ts";
 import { failureLine } from "./task_run_entries.ts";
 
 /** The executor's report: the {@link ExecutionResult}, plus the result when finished. */
@@ -63,6 +65,8 @@ export type ExecutionReport = ExecutionResult & {
 export class RunLifecycle {
   #current: Execution | undefined;
   #running = false;
+  /** The run's own concurrency slots, once this execution has worked them out. */
+  #slots: readonly RunSlot[] = [];
   #firstExecution: Promise<void>;
   #resolveFirstExecution!: () => void;
 
@@ -135,6 +139,18 @@ export class RunLifecycle {
     if (record.info === undefined || record.finished !== undefined || record.cancel !== undefined)
       return;
     await this.host.journal.append(this.runId, entries);
+  }
+
+  /**
+   * A concurrency limit granted lease `leaseId`: hands it to the execution in progress.
+   * Answers whether one took it: if none is in progress, or it is suspending, the host wakes
+   * the run, whose next execution asks for the slot again and is granted it at once.
+   */
+  async grantSlot(leaseId: string): Promise<boolean> {
+    const exec = await this.#live();
+    if (exec === undefined || exec.activity.hasSuspended) return false;
+    exec.grants.deliver(leaseId);
+    return true;
   }
 
   /** Sends an event to the run. */
@@ -222,6 +238,8 @@ export class RunLifecycle {
       } catch (error) {
         return this.#finish(exec, "failed", error as Error, "Validation of flow parameters failed");
       }
+      const slotWait = await this.#takeRunSlots(exec, record, params);
+      if (slotWait !== undefined) return slotWait;
       if (record.state?.type !== "RUNNING") {
         const at = exec.now();
         const state =
@@ -289,6 +307,49 @@ export class RunLifecycle {
       }
       return this.#finish(exec, result.timedOut ? "timedOut" : "failed", error);
     }
+  }
+
+  /**
+   * Takes the run's own slots (see run_slots.ts); answers the report to return when the run
+   * cannot go on now: suspended in line, cancelled by CANCEL_NEW or while it waited, or failed
+   * when its concurrency key cannot be computed.
+   */
+  async #takeRunSlots(
+    exec: Execution,
+    record: RunRecord,
+    params: unknown,
+  ): Promise<ExecutionReport | undefined> {
+    let slots: RunSlot[];
+    try {
+      slots = runSlotsOf(this.flow, record, params);
+    } catch (error) {
+      return this.#finish(exec, "failed", error as Error);
+    }
+    this.#slots = slots;
+    if (slots.length === 0) return undefined;
+    const taking = takeRunSlots(exec, slots).then(
+      (taken) => ({ taken }),
+      (error: unknown) => ({ error: error as Error }),
+    );
+    const raced = await Promise.race([
+      taking,
+      exec.activity.suspended.then((wakeAt) => ({ wakeAt })),
+    ]);
+    if ("wakeAt" in raced) {
+      await exec.flushLogs();
+      return raced.wakeAt === undefined
+        ? { status: "suspended" }
+        : { status: "suspended", wakeAt: raced.wakeAt };
+    }
+    if ("error" in raced) {
+      // Cancelled while it waited; any other error (the limits unreachable) crashes the run.
+      if (exec.signal.aborted) return this.#finish(exec, "cancelled", raced.error);
+      throw raced.error;
+    }
+    if (raced.taken.status === "refused") {
+      return this.#finish(exec, "cancelled", new CancelledError(raced.taken.reason));
+    }
+    return undefined;
   }
 
   async #driveWithTimeout(
@@ -371,6 +432,8 @@ export class RunLifecycle {
       }
     }
     await exec.append([...closing, finished, { type: "run.state", at, state }]);
+    // The run's own slots go to the next in line as soon as it has finished.
+    if (this.#slots.length > 0) await releaseRunSlots(exec, this.#slots);
     // The lines of those entries ("Finished in state…") reach the sink before any hook's.
     await exec.flushLogs();
     await callHooks(this.flow, this.host, record, state, error);

@@ -8,6 +8,7 @@
 import { InMemoryCacheStore } from "../cache.ts";
 import { systemClock } from "../clock.ts";
 import { InMemoryJournal } from "../journal.ts";
+import { InMemoryConcurrency } from "../limits/in_memory.ts";
 import { ConsoleLogSink, type LogSink, teeSinks } from "../logs.ts";
 import type { Host, SubflowRunner } from "../ports.ts";
 import { InMemoryResultStore } from "../results.ts";
@@ -26,6 +27,7 @@ export type {
 const defaultCache = new InMemoryCacheStore();
 const defaultResults = new InMemoryResultStore();
 const defaultJournal = new InMemoryJournal();
+const defaultLimits = new InMemoryConcurrency();
 
 /**
  * Fills in the ports `options` leaves out.
@@ -54,6 +56,7 @@ export function resolveHost(options: RunOptions, subflows: SubflowRunner): Host 
     mode: options.mode ?? "wait",
     subflows: options.subflows ?? subflows,
     deployments: options.deployments ?? noDeployments,
+    limits: options.limits ?? defaultLimits,
     resultInlineLimit: options.resultInlineLimit,
     signal: options.signal,
   };

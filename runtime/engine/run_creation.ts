@@ -9,6 +9,7 @@
 import { encode } from "../codec.ts";
 import type { AnyFlow } from "../flow_types.ts";
 import type { JournalEntry, RunInfo } from "../journal.ts";
+import type { RunSlot } from "../limits/port.ts";
 import type { LogRecord } from "../logs.ts";
 import { hashString, seededRandom } from "../random.ts";
 import { formatTemplate, generateRunName } from "../run_names.ts";
@@ -22,6 +23,8 @@ export interface CreateRun {
   readonly scheduledAt?: number;
   readonly parentRunId?: string;
   readonly parentStepId?: string;
+  /** The run's own concurrency slots (a deployment's limit), taken before it starts. */
+  readonly slots?: readonly RunSlot[];
 }
 
 /**
@@ -69,6 +72,7 @@ export function runCreation(
   if (flow.options.version !== undefined) info.flowVersion = flow.options.version;
   if (create.parentRunId !== undefined) info.parentRunId = create.parentRunId;
   if (create.parentStepId !== undefined) info.parentStepId = create.parentStepId;
+  if (create.slots !== undefined && create.slots.length > 0) info.slots = create.slots;
   const scheduled = create.scheduledAt !== undefined && create.scheduledAt > at;
   if (scheduled) info.scheduledAt = create.scheduledAt;
   const state = scheduled ? Scheduled(at, { scheduledTime: create.scheduledAt }) : Pending(at);

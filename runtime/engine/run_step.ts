@@ -24,8 +24,10 @@ import type { Execution, Outcome } from "./execution.ts";
 import { runDeploymentStep } from "./run_deployment_step.ts";
 import { isPlainTask, runPlainTask } from "./run_plain_task.ts";
 import type { StepRecord } from "./run_record.ts";
+import { runSlotStep, slotStepName } from "./run_slot_step.ts";
 import { runSubflow } from "./run_subflow.ts";
 import { runTask } from "./run_task.ts";
+import { taskTags } from "./task_slots.ts";
 
 /** A step checked against the journal and ready to run. */
 export type PreparedStep = () => Promise<Outcome>;
@@ -38,6 +40,7 @@ const KIND_OF = {
   sleep: "sleep",
   event: "event",
   group: "group",
+  slot: "slot",
 } as const satisfies Record<StepSpec["type"], StepKind>;
 
 function nameOf(spec: StepSpec): string {
@@ -54,6 +57,8 @@ function nameOf(spec: StepSpec): string {
       return spec.name;
     case "group":
       return spec.mode;
+    case "slot":
+      return slotStepName(spec);
   }
 }
 
@@ -96,7 +101,11 @@ export function prepareStep(
   }
   switch (spec.type) {
     case "task":
-      if (rec === undefined && isPlainTask(spec.task, exec.flow))
+      if (
+        rec === undefined &&
+        isPlainTask(spec.task, exec.flow) &&
+        taskTags(exec, spec.task).length === 0
+      )
         return () => runPlainTask(exec, stepId, spec, runName, signal);
       return () => runTask(exec, stepId, spec, rec, runName, signal);
     case "subflow":
@@ -107,6 +116,8 @@ export function prepareStep(
       return () => runSleep(exec, stepId, spec, rec, signal);
     case "event":
       return () => runEvent(exec, stepId, spec, rec, signal);
+    case "slot":
+      return () => runSlotStep(exec, stepId, spec, rec, runName, signal);
   }
 }
 
@@ -141,6 +152,8 @@ function stepRunName(exec: Execution, stepId: string, spec: StepSpec): string {
       return `wait-for-${spec.name}`;
     case "group":
       return `${spec.mode}-${stepId}`;
+    case "slot":
+      return `${spec.action === "release" ? "release" : spec.action === "rate" ? "rate-limit" : "concurrency"}-${spec.limits.join("-")}-${stepId}`;
   }
 }
 

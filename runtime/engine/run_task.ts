@@ -34,7 +34,9 @@ import { cacheKeyFor } from "./cache_key.ts";
 import type { Execution, Outcome } from "./execution.ts";
 import { invoke } from "./invoke_task.ts";
 import type { StepRecord } from "./run_record.ts";
+import { giveBack } from "./slots.ts";
 import { cancelled, fail, failureLine, inputsOf, started } from "./task_run_entries.ts";
+import { type HeldSlot, limitedTags, takeTaskSlots } from "./task_slots.ts";
 
 type TaskSpec = Extract<StepSpec, { type: "task" }>;
 
@@ -87,6 +89,9 @@ export async function runTask(
         return { ok: true, value, at, state };
       }
     }
+    // Which of the task's tags are limits: asked once per task run, before any attempt.
+    const asked = limitedTags(exec, task);
+    const limits = asked instanceof Promise ? await asked : asked;
     for (;;) {
       const current = exec.record.steps.get(stepId);
       const retryAt = current?.retryAt;
@@ -102,6 +107,26 @@ export async function runTask(
       }
       const attempt = (current?.failures ?? 0) + 1;
       if (signal.aborted) return await cancelled(exec, stepId, abortReason(signal), attempt);
+      let held: readonly HeldSlot[] = [];
+      if (limits.length > 0) {
+        const taken = await takeTaskSlots(
+          exec,
+          stepId,
+          task,
+          runName,
+          attempt,
+          limits,
+          inputs,
+          signal,
+        );
+        if (!taken.ok) {
+          if (taken.cancelled) return await cancelled(exec, stepId, taken.error, attempt);
+          logger.error(taken.error.message);
+          const state = Failed(exec.now(), { message: taken.error.message });
+          return await fail(exec, stepId, taken.error, attempt, state);
+        }
+        held = taken.held;
+      }
       const startAt = exec.now();
       const starting = exec.append([
         started(
@@ -128,6 +153,8 @@ export async function runTask(
         timeoutMs,
         logPrints,
       );
+      // The attempt's work is done: its slots go to the next in line before anything is stored.
+      if (held.length > 0) await giveBack(exec, held);
       if (result.ok) {
         let stored: { value: Encoded } | { ref: ResultRef };
         let encoded: Encoded;

@@ -33,6 +33,10 @@ test("--dry-run builds the UI, bundles the Worker and prints every remote step",
   assert.match(written, /^# Written by `npm run deploy`/);
   assert.match(written, /database_id = "00000000-0000-0000-0000-000000000000"/);
   assert.doesNotMatch(written, /weir-local/);
+  // Both Durable Objects, and the migration that creates the concurrency limits' class.
+  assert.match(written, /name = "FLOW_RUNS"\nclass_name = "FlowRun"/);
+  assert.match(written, /name = "CONCURRENCY_LIMITS"\nclass_name = "ConcurrencyLimit"/);
+  assert.match(written, /tag = "v2"\nnew_sqlite_classes = \["ConcurrencyLimit"\]/);
 });
 
 test("an unknown argument exits 2 with the usage", () => {

@@ -15,6 +15,8 @@ import { DeploymentPage } from "./pages/deployment_page.tsx";
 import { DeploymentsPage } from "./pages/deployments_page.tsx";
 import { FlowPage } from "./pages/flow_page.tsx";
 import { FlowsPage } from "./pages/flows_page.tsx";
+import { LimitPage } from "./pages/limit_page.tsx";
+import { LimitsPage } from "./pages/limits_page.tsx";
 import { RunPage } from "./pages/run_page.tsx";
 import { RunsPage } from "./pages/runs_page.tsx";
 import { place } from "./router.ts";
@@ -59,6 +61,10 @@ function Page() {
       return <DeploymentsPage />;
     case "deployment":
       return <DeploymentPage key={route.id} id={route.id} />;
+    case "concurrency-limits":
+      return <LimitsPage />;
+    case "concurrency-limit":
+      return <LimitPage key={route.name} name={route.name} />;
     case "not-found":
       return (
         <div class="page">
@@ -132,6 +138,12 @@ export function App() {
           active={page === "deployments" || page === "deployment"}
         >
           Deployments
+        </NavLink>
+        <NavLink
+          href={paths.concurrencyLimits()}
+          active={page === "concurrency-limits" || page === "concurrency-limit"}
+        >
+          Concurrency
         </NavLink>
         <div class="sidebar-foot">
           <a class="nav-link small" href="/api/openapi.json" target="_blank" rel="noreferrer">

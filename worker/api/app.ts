@@ -1,6 +1,6 @@
 /**
- * The Hono app behind /api: auth, body limits, JSON errors, the flow and run routes, and the
- * OpenAPI document at /api/openapi.json.
+ * The Hono app behind /api: auth, body limits, JSON errors, the flow, run, deployment and
+ * concurrency limit routes, and the OpenAPI document at /api/openapi.json.
  *
  * @module
  */
@@ -13,6 +13,7 @@ import type { FlowRegistry } from "../registry.ts";
 import { bearerAuth } from "./auth.ts";
 import { ApiError, errorResponse, fieldOf } from "./errors.ts";
 import { INVALID_VALUE } from "./limits.ts";
+import { concurrencyRoutes } from "./routes_concurrency.ts";
 import { deploymentRoutes } from "./routes_deployments.ts";
 import { flowGraphRoutes } from "./routes_flow_graph.ts";
 import { flowRoutes } from "./routes_flows.ts";
@@ -118,6 +119,7 @@ export function createApi(registry: FlowRegistry): OpenAPIHono<{ Bindings: WeirE
   schedulerRoutes(app, registry);
   schedulePreviewRoutes(app);
   deploymentRoutes(app, registry);
+  concurrencyRoutes(app);
   app.doc31("/api/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -9,6 +9,7 @@
  */
 
 import { type AnyFlow, ParameterValidationError } from "../../runtime/host.ts";
+import type { RunSlot } from "../../runtime/limits/port.ts";
 import type { WeirEnv } from "../env.ts";
 import { type CreateRunRequest, runObject } from "../rpc.ts";
 import type { RunDetail } from "../run_detail.ts";
@@ -40,6 +41,11 @@ export interface NewRunExtra {
   /** Start mode and wait; default the environment's (`WEIR_START_RUNS`). */
   readonly start?: StartMode;
   readonly startWaitMs?: number;
+  /**
+   * The run's own concurrency slots (a deployment's limit), from its parameters once they
+   * have validated; may throw the 422 that names a parameter.
+   */
+  readonly slotsFor?: (parameters: Record<string, unknown>) => readonly RunSlot[];
 }
 
 /** JSON with object keys sorted, so `{a, b}` and `{b, a}` compare equal. */
@@ -84,7 +90,8 @@ export async function validateRunParameters(
 
 /**
  * The create request for a new run, after validating its parameters (see
- * {@link validateRunParameters}). Callers that need `startChild` rather than `create` use it.
+ * {@link validateRunParameters}), with the run's slots when `extra.slotsFor` gives some.
+ * Callers that need `startChild` rather than `create` use it.
  *
  * @example
  * ```ts
@@ -99,6 +106,7 @@ export async function prepareFlowRun(
   extra: NewRunExtra = {},
 ): Promise<CreateRunRequest> {
   await validateRunParameters(flow, input.parameters);
+  const slots = extra.slotsFor?.(input.parameters) ?? [];
   const runId =
     extra.runId ??
     (input.idempotencyKey === undefined
@@ -120,6 +128,7 @@ export async function prepareFlowRun(
     ...(extra.parentStepId === undefined ? {} : { parentStepId: extra.parentStepId }),
     start: extra.start ?? envStart.start,
     ...(startWaitMs === undefined ? {} : { startWaitMs }),
+    ...(slots.length === 0 ? {} : { slots }),
   };
 }
 

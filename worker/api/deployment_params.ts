@@ -1,12 +1,17 @@
 /**
- * What the deployment routes share: the id in their paths, and the wire shape of a
- * deployment.
+ * What the deployment routes share: the id in their paths, the wire shape of a deployment,
+ * and the concurrency fields of a PATCH.
  *
  * @module
  */
 
 import { z } from "@hono/zod-openapi";
-import { type Deployment, DeploymentSchema } from "../../protocol/deployment.ts";
+import {
+  type Deployment,
+  DeploymentSchema,
+  type UpdateDeploymentBody,
+} from "../../protocol/deployment.ts";
+import type { DeploymentFields } from "../deployments/store.ts";
 
 /**
  * A deployment id in a path.
@@ -45,4 +50,24 @@ export function wire(deployment: Deployment): z.infer<typeof DeploymentSchema> {
  */
 export function deploymentResponse(description: string) {
   return { description, content: { "application/json": { schema: DeploymentSchema } } };
+}
+
+/**
+ * The concurrency fields a PATCH body changes (those it gives), to spread over the stored ones.
+ *
+ * @example
+ * ```ts
+ * reviseDeployment(env, registry, stored, (f) => ({ ...f, ...limitPatch(patch) }), now);
+ * ```
+ */
+export function limitPatch(
+  patch: z.infer<typeof UpdateDeploymentBody>,
+): Partial<Pick<DeploymentFields, "concurrencyLimit" | "collisionStrategy" | "concurrencyKey">> {
+  return {
+    ...(patch.concurrencyLimit === undefined ? {} : { concurrencyLimit: patch.concurrencyLimit }),
+    ...(patch.collisionStrategy === undefined
+      ? {}
+      : { collisionStrategy: patch.collisionStrategy }),
+    ...(patch.concurrencyKey === undefined ? {} : { concurrencyKey: patch.concurrencyKey }),
+  };
 }

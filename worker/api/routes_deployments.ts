@@ -24,7 +24,7 @@ import {
 import { getDeploymentByName, listDeployments, toDeployment } from "../deployments/store.ts";
 import type { WeirEnv } from "../env.ts";
 import type { FlowRegistry } from "../registry.ts";
-import { DeploymentIdParam, deploymentResponse, wire } from "./deployment_params.ts";
+import { DeploymentIdParam, deploymentResponse, limitPatch, wire } from "./deployment_params.ts";
 import { ApiError } from "./errors.ts";
 import { label } from "./limits.ts";
 import { deploymentScheduleRoutes } from "./routes_deployment_schedules.ts";
@@ -129,6 +129,9 @@ export function deploymentRoutes(app: App, registry: FlowRegistry): void {
           schedules: body.schedules,
           paused: body.paused,
           catchUp: body.catchUp,
+          concurrencyLimit: body.concurrencyLimit,
+          collisionStrategy: body.collisionStrategy,
+          concurrencyKey: body.concurrencyKey,
         },
         Date.now(),
       );
@@ -177,7 +180,7 @@ export function deploymentRoutes(app: App, registry: FlowRegistry): void {
       path: "/api/deployments/{id}",
       summary: "Change a deployment",
       description:
-        "Any of the fields; `schedules`, when given, replaces them all (a schedule whose spec is unchanged keeps its id and its scheduled runs). Pausing, or changing or removing a schedule, discards the runs it had scheduled that have not started.",
+        "Any of the fields; `schedules`, when given, replaces them all (a schedule whose spec is unchanged keeps its id and its scheduled runs). Pausing, or changing or removing a schedule, discards the runs it had scheduled that have not started. A new `concurrencyLimit` applies at once to its limits in use (raising it admits waiting runs); null removes them, admitting every waiting run.",
       request: {
         params: DeploymentIdParam,
         body: { content: { "application/json": { schema: UpdateDeploymentBody } }, required: true },
@@ -204,6 +207,7 @@ export function deploymentRoutes(app: App, registry: FlowRegistry): void {
           ...(patch.schedules === undefined ? {} : { schedules: patch.schedules }),
           ...(patch.paused === undefined ? {} : { paused: patch.paused }),
           ...(patch.catchUp === undefined ? {} : { catchUp: patch.catchUp }),
+          ...limitPatch(patch),
         }),
         Date.now(),
       );
@@ -217,7 +221,7 @@ export function deploymentRoutes(app: App, registry: FlowRegistry): void {
       path: "/api/deployments/{id}",
       summary: "Delete a deployment",
       description:
-        "Deletes the deployment and its schedules, and the runs they had scheduled that have not started. Other runs stay. A deployment declared in code comes back when a new version of the Worker is deployed with it.",
+        "Deletes the deployment and its schedules, and the runs they had scheduled that have not started, and removes its concurrency limits (admitting the runs waiting for them). Other runs stay. A deployment declared in code comes back when a new version of the Worker is deployed with it.",
       request: { params: DeploymentIdParam },
       responses: {
         200: {
@@ -273,7 +277,7 @@ export function deploymentRoutes(app: App, registry: FlowRegistry): void {
       path: "/api/deployments/{id}/runs",
       summary: "Create a run of a deployment",
       description:
-        "The deployment's default parameters with the given ones merged over them (top-level keys), validated against the flow's schema; the deployment's tags then the given ones. The same idempotencyKey again (for this deployment) returns the same run (200) and creates nothing.",
+        "The deployment's default parameters with the given ones merged over them (top-level keys), validated against the flow's schema; the deployment's tags then the given ones. With a concurrencyLimit the run takes a slot of `deployment:<id>` (or `deployment:<id>:<value of concurrencyKey>`; 422 naming `parameters.<key>` when it has none) before it starts. The same idempotencyKey again (for this deployment) returns the same run (200) and creates nothing.",
       request: {
         params: DeploymentIdParam,
         body: { content: { "application/json": { schema: CreateRunBody } }, required: false },

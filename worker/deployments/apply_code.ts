@@ -20,6 +20,7 @@ import { runIdFor } from "../api/run_ids.ts";
 import type { WeirEnv } from "../env.ts";
 import type { FlowRegistry } from "../registry.ts";
 import { commitRevision, planRevision, removeDeployment, type ScheduleIdFor } from "./changes.ts";
+import { syncDeploymentLimits } from "./limit_sync.ts";
 import { type DeploymentFields, readDeploymentByName, readDeployments } from "./store.ts";
 import { defaultsProblem, defaultsProblemSync, schedulesProblem } from "./validate.ts";
 
@@ -106,6 +107,9 @@ export function checkCodeDeployments(
       schedules: scheduleEntries(definition),
       ...(o.paused === undefined ? {} : { paused: o.paused }),
       ...(o.catchUp === undefined ? {} : { catchUp: o.catchUp }),
+      ...(o.concurrencyLimit === undefined ? {} : { concurrencyLimit: o.concurrencyLimit }),
+      ...(o.collisionStrategy === undefined ? {} : { collisionStrategy: o.collisionStrategy }),
+      ...(o.concurrencyKey === undefined ? {} : { concurrencyKey: o.concurrencyKey }),
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -142,6 +146,9 @@ export function checkCodeDeployments(
         schedules: body.schedules,
         paused: body.paused,
         catchUp: body.catchUp,
+        concurrencyLimit: body.concurrencyLimit,
+        collisionStrategy: body.collisionStrategy,
+        concurrencyKey: body.concurrencyKey,
       },
     };
   });
@@ -196,6 +203,9 @@ async function applyOne(
   const id = stored?.row.id ?? (await codeDeploymentId(fields.flowName, fields.name));
   const plan = await planRevision(env.DB, stored, id, fields, "code", now, codeScheduleIds(id));
   if (!plan.changed) return "same";
+  if (stored !== undefined) {
+    await syncDeploymentLimits(env, id, stored.row.concurrency_limit, fields.concurrencyLimit);
+  }
   await commitRevision(env, id, plan);
   return stored === undefined ? "created" : "updated";
 }

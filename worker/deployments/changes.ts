@@ -14,14 +14,14 @@ import type { ScheduleSpec } from "../../protocol/deployment.ts";
 import { canonicalJson } from "../api/create_run.ts";
 import type { WeirEnv } from "../env.ts";
 import { discardScheduledRuns } from "../scheduler/discard.ts";
+import { removeDeploymentLimits } from "./limit_sync.ts";
+import { collisionStrategyOf, type DeploymentFields, type StoredDeployment } from "./store.ts";
 import {
-  type DeploymentFields,
   deleteDeploymentRows,
   insertDeploymentRow,
   insertScheduleRow,
-  type StoredDeployment,
   updateDeploymentRow,
-} from "./store.ts";
+} from "./store_rows.ts";
 
 /** How a new schedule gets its id: its spec and how many equal specs come before it. */
 export type ScheduleIdFor = (spec: ScheduleSpec, occurrence: number) => Promise<string> | string;
@@ -65,6 +65,9 @@ function sameFields(stored: StoredDeployment, fields: DeploymentFields, source: 
     canonicalJson(JSON.parse(row.parameters)) === canonicalJson(fields.parameters) &&
     (row.paused !== 0) === fields.paused &&
     row.catch_up === fields.catchUp &&
+    row.concurrency_limit === fields.concurrencyLimit &&
+    collisionStrategyOf(row.collision_strategy) === fields.collisionStrategy &&
+    row.concurrency_key === fields.concurrencyKey &&
     row.source === source
   );
 }
@@ -205,7 +208,8 @@ async function discardAll(
 
 /**
  * Deletes a deployment and its schedules, and discards the runs its schedules had scheduled
- * that have not started. Runs created by hand, and runs that have started, stay.
+ * that have not started. Runs created by hand, and runs that have started, stay. Its
+ * concurrency limits are removed (their waiters admitted).
  *
  * @example
  * ```ts
@@ -215,6 +219,8 @@ async function discardAll(
 export async function removeDeployment(env: WeirEnv, stored: StoredDeployment): Promise<void> {
   const live = stored.row.paused === 0;
   await env.DB.batch(deleteDeploymentRows(env.DB, stored.row.id));
+  // Its limits go with it: nothing declares them any more, and their waiters are admitted.
+  await removeDeploymentLimits(env, stored.row.id);
   await discardAll(
     env,
     stored.row.id,
@@ -246,5 +252,8 @@ export function fieldsOf(stored: StoredDeployment): DeploymentFields {
     })),
     paused: row.paused !== 0,
     catchUp: row.catch_up as DeploymentFields["catchUp"],
+    concurrencyLimit: row.concurrency_limit,
+    collisionStrategy: collisionStrategyOf(row.collision_strategy),
+    concurrencyKey: row.concurrency_key,
   };
 }

@@ -1,8 +1,10 @@
 /**
  * A run of a deployment: the deployment's default parameters with the caller's merged over
  * them (top-level keys), validated against the flow's schema (422 naming
- * `parameters.<field>`), the deployment's tags then the caller's, and the deployment's id on
- * the run. Used by POST /api/deployments/{id}/runs and by `runDeployment` in flows.
+ * `parameters.<field>`), the deployment's tags then the caller's, the deployment's id on
+ * the run, and the slot of its concurrency limit (run_slots.ts; a 422 naming
+ * `parameters.<key>` when the key's value is missing). Used by POST
+ * /api/deployments/{id}/runs and by `runDeployment` in flows.
  *
  * @module
  */
@@ -20,6 +22,7 @@ import type { WeirEnv } from "../env.ts";
 import type { FlowRegistry } from "../registry.ts";
 import type { CreateRunRequest } from "../rpc.ts";
 import type { RunDetail } from "../run_detail.ts";
+import { deploymentSlots } from "./run_slots.ts";
 
 /** What a caller gives a deployment's run; every field optional. */
 export type DeploymentRunInput = Partial<NewRunInput>;
@@ -37,7 +40,7 @@ function flowOf(registry: FlowRegistry, deployment: Deployment): AnyFlow {
 
 /**
  * The run input and extra for a deployment's run: defaults merged, tags merged, the
- * deployment's id, idempotency keys scoped to the deployment.
+ * deployment's id, idempotency keys scoped to the deployment, and its concurrency slot.
  *
  * @example
  * ```ts
@@ -60,6 +63,11 @@ export function deploymentRunInput(
       idempotencyScope: `weir.deployment\u0000${deployment.id}`,
       ...extra,
       deploymentId: deployment.id,
+      slotsFor: (parameters) => {
+        const slots = deploymentSlots(deployment, parameters);
+        if (Array.isArray(slots)) return slots;
+        throw new ApiError("invalid_parameters", slots.message, slots.field);
+      },
     },
   };
 }

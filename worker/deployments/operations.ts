@@ -1,7 +1,8 @@
 /**
  * What the deployment routes do, apart from HTTP: create a deployment after checking it
  * (flow registered, schedules meaningful, defaults valid; a 422 naming the field, a 409 for a
- * taken name), and revise one (PATCH, pause, resume, schedule edits) through changes.ts.
+ * taken name), and revise one (PATCH, pause, resume, schedule edits) through changes.ts, with
+ * a changed concurrency limit brought to the limits in use (limit_sync.ts).
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { ApiError } from "../api/errors.ts";
 import type { WeirEnv } from "../env.ts";
 import type { FlowRegistry } from "../registry.ts";
 import { commitRevision, fieldsOf, planRevision, randomScheduleId } from "./changes.ts";
+import { syncDeploymentLimits } from "./limit_sync.ts";
 import {
   type DeploymentFields,
   readDeployment,
@@ -167,6 +169,9 @@ export async function reviseDeployment(
     randomScheduleId,
   );
   if (!plan.changed) return toDeployment(stored, now);
+  // The limits in use first: should the commit fail, the next run declares the stored value
+  // again, and a retried PATCH finds the rows unchanged.
+  await syncDeploymentLimits(env, stored.row.id, before.concurrencyLimit, fields.concurrencyLimit);
   await commitRevision(env, stored.row.id, plan);
   return toDeployment(await storedOr404(env.DB, stored.row.id), now);
 }

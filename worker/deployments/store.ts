@@ -1,11 +1,13 @@
 /**
- * Deployments and their schedules in D1 (worker/migrations/0002_deployments.sql): reading rows
- * as the wire's `Deployment`, and the statements that write them. What a change means for the
- * scheduler (runs to discard, when the schedule is next due) is decided in changes.ts.
+ * Deployments and their schedules in D1 (worker/migrations/0002_deployments.sql, with the
+ * concurrency columns of 0003_concurrency.sql): reading rows as the wire's `Deployment`
+ * (store_rows.ts writes them). What a change means for the scheduler (runs to discard, when
+ * the schedule is next due) is decided in changes.ts.
  *
  * @module
  */
 
+import type { CollisionStrategy } from "../../protocol/concurrency.ts";
 import type {
   CatchUpPolicy,
   Deployment,
@@ -25,6 +27,9 @@ export interface DeploymentRow {
   readonly parameters: string;
   readonly paused: number;
   readonly catch_up: string;
+  readonly concurrency_limit: number | null;
+  readonly collision_strategy: string;
+  readonly concurrency_key: string | null;
   readonly source: string;
   readonly created_at: number;
   readonly updated_at: number;
@@ -68,6 +73,21 @@ export interface DeploymentFields {
   readonly schedules: readonly ScheduleInput[];
   readonly paused: boolean;
   readonly catchUp: CatchUpPolicy;
+  readonly concurrencyLimit: number | null;
+  readonly collisionStrategy: CollisionStrategy;
+  readonly concurrencyKey: string | null;
+}
+
+/**
+ * A stored collision strategy as the wire's (anything unknown reads as the default).
+ *
+ * @example
+ * ```ts
+ * collisionStrategyOf(row.collision_strategy); // "ENQUEUE" | "CANCEL_NEW"
+ * ```
+ */
+export function collisionStrategyOf(stored: string): CollisionStrategy {
+  return stored === "CANCEL_NEW" ? "CANCEL_NEW" : "ENQUEUE";
 }
 
 const SCHEDULES_OF = "SELECT * FROM deployment_schedules WHERE deployment_id = ? ORDER BY position";
@@ -205,6 +225,9 @@ export function toDeployment(stored: StoredDeployment, now: number): Deployment 
     schedules,
     paused,
     catchUp: row.catch_up as CatchUpPolicy,
+    concurrencyLimit: row.concurrency_limit,
+    collisionStrategy: collisionStrategyOf(row.collision_strategy),
+    concurrencyKey: row.concurrency_key,
     source: row.source === "code" ? "code" : "api",
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -260,126 +283,4 @@ export async function listDeployments(
   now = Date.now(),
 ): Promise<Deployment[]> {
   return (await readDeployments(db, filter)).map((s) => toDeployment(s, now));
-}
-
-/**
- * The statement that inserts a deployment's row (its schedules are inserted separately).
- *
- * @example
- * ```ts
- * await insertDeploymentRow(env.DB, id, fields, "api", now).run();
- * ```
- */
-export function insertDeploymentRow(
-  db: D1Database,
-  id: string,
-  fields: DeploymentFields,
-  source: "code" | "api",
-  now: number,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO deployments (id, flow_name, name, description, version, tags, parameters,
-        paused, catch_up, source, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .bind(
-      id,
-      fields.flowName,
-      fields.name,
-      fields.description,
-      fields.version,
-      JSON.stringify(fields.tags),
-      JSON.stringify(fields.parameters),
-      fields.paused ? 1 : 0,
-      fields.catchUp,
-      source,
-      now,
-      now,
-    );
-}
-
-/**
- * The statement that rewrites a deployment's own fields (not its name, flow or schedules).
- *
- * @example
- * ```ts
- * await updateDeploymentRow(env.DB, id, fields, "code", now).run();
- * ```
- */
-export function updateDeploymentRow(
-  db: D1Database,
-  id: string,
-  fields: DeploymentFields,
-  source: "code" | "api",
-  now: number,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE deployments SET description = ?, version = ?, tags = ?, parameters = ?, paused = ?,
-        catch_up = ?, source = ?, updated_at = ? WHERE id = ?`,
-    )
-    .bind(
-      fields.description,
-      fields.version,
-      JSON.stringify(fields.tags),
-      JSON.stringify(fields.parameters),
-      fields.paused ? 1 : 0,
-      fields.catchUp,
-      source,
-      now,
-      id,
-    );
-}
-
-/**
- * The statement that inserts a schedule's row.
- *
- * @example
- * ```ts
- * insertScheduleRow(env.DB, { id, deploymentId, position: 0, spec, active: true, dueAt: now }, now);
- * ```
- */
-export function insertScheduleRow(
-  db: D1Database,
-  row: {
-    readonly id: string;
-    readonly deploymentId: string;
-    readonly position: number;
-    readonly spec: ScheduleSpec;
-    readonly active: boolean;
-    readonly dueAt: number | null;
-  },
-  now: number,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO deployment_schedules (id, deployment_id, position, spec, active,
-        scheduled_until, due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
-    )
-    .bind(
-      row.id,
-      row.deploymentId,
-      row.position,
-      JSON.stringify(row.spec),
-      row.active ? 1 : 0,
-      row.dueAt,
-      now,
-      now,
-    );
-}
-
-/**
- * The statement that deletes a deployment and its schedules (its runs are left alone).
- *
- * @example
- * ```ts
- * await env.DB.batch(deleteDeploymentRows(env.DB, id));
- * ```
- */
-export function deleteDeploymentRows(db: D1Database, id: string): D1PreparedStatement[] {
-  return [
-    db.prepare("DELETE FROM deployment_schedules WHERE deployment_id = ?").bind(id),
-    db.prepare("DELETE FROM deployments WHERE id = ?").bind(id),
-  ];
 }

@@ -15,6 +15,9 @@
  */
 
 import type { ScheduleSpec } from "../../protocol/deployment.ts";
+import type { RunSlot } from "../../runtime/limits/port.ts";
+import { deploymentSlots } from "../deployments/run_slots.ts";
+import { collisionStrategyOf } from "../deployments/store.ts";
 import type { WeirEnv } from "../env.ts";
 import type { FlowRegistry } from "../registry.ts";
 import { runObject } from "../rpc.ts";
@@ -82,6 +85,9 @@ interface DueRow {
   readonly tags: string;
   readonly catchUp: string;
   readonly paused: number;
+  readonly concurrencyLimit: number | null;
+  readonly collisionStrategy: string;
+  readonly concurrencyKey: string | null;
 }
 
 /** What the tick does to one schedule row. */
@@ -117,7 +123,9 @@ export async function runSchedulerTick(
   const { results: rows } = await env.DB.prepare(
     `SELECT s.id, s.deployment_id AS deploymentId, s.spec, s.active,
        s.scheduled_until AS scheduledUntil, s.updated_at AS updatedAt, d.flow_name AS flowName,
-       d.parameters, d.tags, d.catch_up AS catchUp, d.paused
+       d.parameters, d.tags, d.catch_up AS catchUp, d.paused,
+       d.concurrency_limit AS concurrencyLimit, d.collision_strategy AS collisionStrategy,
+       d.concurrency_key AS concurrencyKey
      FROM deployment_schedules s JOIN deployments d ON d.id = s.deployment_id
      WHERE s.due_at IS NOT NULL AND s.due_at <= ? ORDER BY s.due_at LIMIT ?`,
   )
@@ -207,16 +215,19 @@ export async function runSchedulerTick(
     const { row } = job.update;
     try {
       const runId = await scheduledRunId(row.deploymentId, row.id, job.at);
+      const params = JSON.parse(row.parameters) as Record<string, unknown>;
+      const slots = slotsOf(row, params);
       const { created } = await runObject(env, runId).create({
         runId,
         flowName: row.flowName,
         // Validated when the deployment was stored; the run validates them again as it starts.
-        params: JSON.parse(row.parameters) as unknown,
+        params,
         tags: JSON.parse(row.tags) as string[],
         scheduledAt: job.at,
         deploymentId: row.deploymentId,
         scheduleId: row.id,
         ...start,
+        ...(slots.length === 0 ? {} : { slots }),
       });
       if (created) {
         runsCreated++;
@@ -275,6 +286,24 @@ export async function runSchedulerTick(
     problems,
     durationMs: Date.now() - started,
   };
+}
+
+/**
+ * The slot of a due row's deployment limit; throws when its key's value is missing from the
+ * defaults (the row stays due and the problem is reported, rather than a run escaping it).
+ */
+function slotsOf(row: DueRow, params: Record<string, unknown>): readonly RunSlot[] {
+  const slots = deploymentSlots(
+    {
+      id: row.deploymentId,
+      concurrencyLimit: row.concurrencyLimit,
+      collisionStrategy: collisionStrategyOf(row.collisionStrategy),
+      concurrencyKey: row.concurrencyKey,
+    },
+    params,
+  );
+  if (Array.isArray(slots)) return slots;
+  throw new Error(`${slots.field}: ${slots.message}; give it a default in the deployment`);
 }
 
 /** Runs `work` on every item, at most `limit` at once. */

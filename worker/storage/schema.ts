@@ -31,7 +31,8 @@ const CURRENT = `
     next_attempt_at INTEGER NOT NULL DEFAULT 0,
     last_error TEXT
   );
-  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`;
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE leases (lease_id TEXT PRIMARY KEY, limit_name TEXT NOT NULL, scope TEXT NOT NULL);`;
 
 /**
  * Upgrades for objects created by earlier deploys: entry `i` takes version `i + 1` to `i + 2`.
@@ -66,6 +67,11 @@ const UPGRADES: readonly string[] = [
   // after both tables' last (see run_sequence.ts).
   `INSERT INTO meta (key, value)
      SELECT 'engine_lines_after', MAX(seq) FROM journal HAVING MAX(seq) IS NOT NULL;`,
+  // v4: the concurrency slots the run has asked for and not given back (worker/limits/leases.ts),
+  // so a finished run frees them all and a limit can ask whether the run still holds one.
+  `CREATE TABLE IF NOT EXISTS leases (
+     lease_id TEXT PRIMARY KEY, limit_name TEXT NOT NULL, scope TEXT NOT NULL
+   );`,
 ];
 
 /** The schema version this code expects. */

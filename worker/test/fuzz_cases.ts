@@ -49,6 +49,8 @@ export interface FuzzWorld {
   flows: Map<string, Record<string, unknown> | null>;
   /** Runs that exist, in several states. */
   runIds: string[];
+  /** Concurrency limits that exist. */
+  limits: string[];
 }
 
 /** One request of the fuzzer. */
@@ -114,6 +116,8 @@ function knownPathValues(world: FuzzWorld, op: Op, name: string): string[] {
   if (name === "id") return [...world.runIds, "0b7a2c1e-5d4f-4e3a-9c8b-7a6f5e4d3c2b"];
   if (name === "name" && op.path.startsWith("/api/flows/"))
     return [...world.flows.keys(), "no-such-flow"];
+  if (name === "name" && op.path.startsWith("/api/concurrency-limits/"))
+    return [...world.limits, "no-such-limit", "deployment:0b7a2c1e"];
   if (name === "name") return ["approved", "go", "other"];
   return ["x"];
 }

@@ -35,7 +35,15 @@ import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runIdFor } from "../api/run_ids.ts";
-import { expectErrorBody, newRun, runCount, send, settleRun, storedState } from "./direct.ts";
+import {
+  expectErrorBody,
+  newRun,
+  runCount,
+  send,
+  sendJson,
+  settleRun,
+  storedState,
+} from "./direct.ts";
 import { type Case, caseArb, describeCase, type FuzzWorld } from "./fuzz_cases.ts";
 import { hasForbiddenChar, NESTING, nested } from "./fuzz_values.ts";
 import { alarmOf, fireAlarm, testEnv, UNKNOWN_RUN, useFakeTime } from "./helpers.ts";
@@ -65,7 +73,14 @@ async function world(): Promise<FuzzWorld> {
   const failed = await settleRun((await newRun("failing", { parameters: { fail: true } })).id);
   const sleeping = await settleRun((await newRun("sleepy")).id);
   const later = await newRun("sum", { scheduledAt: Date.now() + 3_600_000 });
-  return { doc, flows, runIds: [waiting.id, done.id, failed.id, sleeping.id, later.id] };
+  // A limit for the {name} routes of /api/concurrency-limits (a 409 when it already exists).
+  await (await sendJson("/api/concurrency-limits", { name: "fuzz-db", limit: 2 })).text();
+  return {
+    doc,
+    flows,
+    runIds: [waiting.id, done.id, failed.id, sleeping.id, later.id],
+    limits: ["fuzz-db"],
+  };
 }
 
 interface Snapshot {

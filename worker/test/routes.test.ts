@@ -88,6 +88,12 @@ describe("health, flows and the OpenAPI document", () => {
     expect(routes.sort()).toEqual(
       [
         "GET /api/health",
+        "GET /api/concurrency-limits",
+        "POST /api/concurrency-limits",
+        "GET /api/concurrency-limits/{name}",
+        "PATCH /api/concurrency-limits/{name}",
+        "DELETE /api/concurrency-limits/{name}",
+        "POST /api/concurrency-limits/{name}/reset",
         "GET /api/flows",
         "GET /api/flows/{name}",
         "POST /api/flows/{name}/runs",

@@ -262,7 +262,7 @@ describe("schema", () => {
       migrate(state.storage);
       migrate(state.storage);
 
-      expect(sql.exec("SELECT version FROM schema_version").toArray()).toEqual([{ version: 3 }]);
+      expect(sql.exec("SELECT version FROM schema_version").toArray()).toEqual([{ version: 4 }]);
       // v3: the engine's lines of these entries were stored by the deploy that wrote them.
       expect(sql.exec("SELECT value FROM meta").toArray()).toEqual([{ value: "3" }]);
       const journal = new SqlJournal(state.storage);
@@ -291,6 +291,7 @@ describe("schema", () => {
     const upgraded = await inFreshObject((storage) => {
       const sql = storage.sql;
       sql.exec(`DROP TABLE journal; DROP TABLE logs; DROP TABLE outbox; DROP TABLE meta;
+        DROP TABLE leases;
         DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (1);
         CREATE TABLE journal (run_id TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
           PRIMARY KEY (run_id, seq));
@@ -318,6 +319,7 @@ describe("schema", () => {
     expect(fromV2).toEqual(fresh);
     expect(Object.keys(fresh).sort()).toEqual([
       "journal",
+      "leases",
       "logs",
       "meta",
       "outbox",

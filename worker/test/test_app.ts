@@ -12,4 +12,5 @@ import { testFlows } from "./test_flows.ts";
 const weir = createWeirWorker({ flows: testFlows, deployments: testDeployments });
 
 export const FlowRun = weir.FlowRun;
+export const ConcurrencyLimit = weir.ConcurrencyLimit;
 export default weir.handler;

@@ -7,6 +7,7 @@
 
 import { env } from "cloudflare:workers";
 import { z } from "zod";
+import { customerSync, dbWriter } from "../../examples/concurrency/flows.ts";
 import {
   all,
   flow,
@@ -226,6 +227,21 @@ export const etl = flow({ name: "etl" }, async function* ({ n }: { n: number }) 
   return yield* load(raw, doubled);
 });
 
+/** Like `hold`, tagged `tagged-db`: a tag limit of that name applies to it. */
+export const tagHold = task(
+  { name: "tag-hold", tags: ["tagged-db"] },
+  async function (this: TaskContext, value: number) {
+    await count(`${this.flowRunId}/${this.taskRunName}`);
+    await testHooks.hold;
+    return value;
+  },
+);
+
+/** One tagged step that lasts as long as the test holds it. */
+export const tagHeld = flow({ name: "tag-held" }, async function* ({ n }: { n: number }) {
+  return yield* tagHold(n);
+});
+
 /** Every test flow. */
 export const testFlows = [
   held,
@@ -241,5 +257,8 @@ export const testFlows = [
   resettable,
   impatient,
   etl,
+  tagHeld,
+  dbWriter,
+  customerSync,
   ...deploymentCallerFlows,
 ];

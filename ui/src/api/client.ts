@@ -10,6 +10,9 @@ import type { RunList, RunListKind, RunStats } from "../../../protocol/run_stats
 import { askForToken, token } from "../auth.ts";
 import type {
   ApiErrorBody,
+  CollisionStrategy,
+  ConcurrencyLimit,
+  ConcurrencyLimitList,
   Deployment,
   DeploymentList,
   Flow,
@@ -101,6 +104,7 @@ export async function request<T>(
 
 const run = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 const deployment = (id: string) => `/api/deployments/${encodeURIComponent(id)}`;
+const limit = (name: string) => `/api/concurrency-limits/${encodeURIComponent(name)}`;
 
 /** The body of POST /api/deployments/{id}/runs (protocol/requests.ts's CreateRunBody). */
 export interface DeploymentRunBody {
@@ -109,6 +113,24 @@ export interface DeploymentRunBody {
   tags?: string[];
   scheduledAt?: number | string;
   idempotencyKey?: string;
+}
+
+/**
+ * A deployment's concurrency settings in PATCH /api/deployments/{id} (protocol/deployment.ts):
+ * `concurrencyLimit` null removes the limit, `concurrencyKey` null keys it by nothing.
+ */
+export interface DeploymentConcurrencyBody {
+  concurrencyLimit?: number | string | null;
+  collisionStrategy?: CollisionStrategy;
+  concurrencyKey?: string | null;
+}
+
+/** POST /api/concurrency-limits and PATCH …/{name}. Text the API answers 422 for is sent as typed. */
+export interface LimitBody {
+  name?: string;
+  limit?: number | string;
+  active?: boolean;
+  slotDecayPerSecond?: number | string;
 }
 
 /** The API's routes, typed. */
@@ -174,6 +196,22 @@ export const api = {
     request<unknown>(`${deployment(id)}/schedules/${encodeURIComponent(scheduleId)}`, {
       method: "DELETE",
     }),
+  /** Changes a deployment (here: its concurrency settings); answers the deployment. */
+  updateDeployment: (id: string, body: DeploymentConcurrencyBody) =>
+    request<Deployment>(deployment(id), { method: "PATCH", body }),
+
+  // Concurrency limits (protocol/concurrency.ts), with their holders and waiters.
+  concurrencyLimits: () => request<ConcurrencyLimitList>("/api/concurrency-limits"),
+  concurrencyLimit: (name: string) => request<ConcurrencyLimit>(limit(name)),
+  createConcurrencyLimit: (body: LimitBody) =>
+    request<ConcurrencyLimit>("/api/concurrency-limits", { method: "POST", body }),
+  updateConcurrencyLimit: (name: string, body: LimitBody) =>
+    request<ConcurrencyLimit>(limit(name), { method: "PATCH", body }),
+  // The answers of reset and delete are not read: the page reloads or leaves.
+  resetConcurrencyLimit: (name: string) =>
+    request<unknown>(`${limit(name)}/reset`, { method: "POST" }),
+  deleteConcurrencyLimit: (name: string) => request<unknown>(limit(name), { method: "DELETE" }),
+
   previewSchedule: (
     body: { schedule: ScheduleSpec; from?: string; count?: number },
     signal?: AbortSignal,

@@ -12,6 +12,13 @@ import type { LogLevelName } from "../../../runtime/logs.ts";
 import type { State, StateType } from "../../../runtime/states.ts";
 
 export type {
+  CollisionStrategy,
+  ConcurrencyLimit,
+  ConcurrencyLimitList,
+  LimitHolder,
+  LimitWaiter,
+} from "../../../protocol/concurrency.ts";
+export type {
   CatchUpPolicy,
   Deployment,
   DeploymentList,

@@ -32,4 +32,14 @@ describe("matchRoute", () => {
     });
     assert.equal(paths.deploymentRuns("d1"), "/runs?deployment=d1");
   });
+  it("maps the concurrency limit pages, names with ':' and '/' in one segment", () => {
+    assert.deepEqual(matchRoute("/concurrency-limits"), { page: "concurrency-limits" });
+    for (const name of ["db", "deployment:0b7a:customer/42", "a b%"]) {
+      assert.deepEqual(matchRoute(paths.concurrencyLimit(name)), {
+        page: "concurrency-limit",
+        name,
+      });
+    }
+    assert.equal(paths.concurrencyLimit("deployment:x"), "/concurrency-limits/deployment%3Ax");
+  });
 });

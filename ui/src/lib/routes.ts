@@ -15,6 +15,8 @@ export type Route =
   | { readonly page: "flow"; readonly name: string }
   | { readonly page: "deployments" }
   | { readonly page: "deployment"; readonly id: string }
+  | { readonly page: "concurrency-limits" }
+  | { readonly page: "concurrency-limit"; readonly name: string }
   | { readonly page: "not-found"; readonly path: string };
 
 function decode(segment: string): string | undefined {
@@ -44,11 +46,14 @@ export function matchRoute(path: string): Route {
     if (head === "runs" && arg === undefined) return { page: "runs" };
     if (head === "flows" && arg === undefined) return { page: "flows" };
     if (head === "deployments" && arg === undefined) return { page: "deployments" };
+    if (head === "concurrency-limits" && arg === undefined) return { page: "concurrency-limits" };
     const value = arg === undefined ? undefined : decode(arg);
     if (value !== undefined && value !== "") {
       if (head === "runs") return { page: "run", id: value };
       if (head === "flows") return { page: "flow", name: value };
       if (head === "deployments") return { page: "deployment", id: value };
+      // A limit's name may hold ':' and '/' (`deployment:<id>:<key>`): one encoded segment.
+      if (head === "concurrency-limits") return { page: "concurrency-limit", name: value };
     }
   }
   return { page: "not-found", path };
@@ -65,4 +70,6 @@ export const paths = {
   deployments: () => "/deployments",
   deployment: (id: string) => `/deployments/${encodeURIComponent(id)}`,
   deploymentRuns: (id: string) => `/runs?deployment=${encodeURIComponent(id)}`,
+  concurrencyLimits: () => "/concurrency-limits",
+  concurrencyLimit: (name: string) => `/concurrency-limits/${encodeURIComponent(name)}`,
 };

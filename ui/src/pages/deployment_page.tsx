@@ -14,9 +14,11 @@ import type { Deployment, RunPage } from "../api/types.ts";
 import { Card, ErrorBox, Json, Loading, Tags, When } from "../components/common.tsx";
 import { RunsTable } from "../components/runs_table.tsx";
 import { type Async, useAsync } from "../components/use_async.ts";
+import { DeploymentConcurrency, DeploymentLimits } from "../deployment/concurrency_card.tsx";
 import { PauseSwitch } from "../deployment/pause_switch.tsx";
 import { CustomRun, QuickRun } from "../deployment/run_buttons.tsx";
 import { ScheduleList } from "../deployment/schedule_list.tsx";
+import { isLimitOfDeployment } from "../lib/limits.ts";
 import { paths } from "../lib/routes.ts";
 
 /** How often the run lists refresh while the page is visible. */
@@ -104,13 +106,17 @@ export function DeploymentPage(props: { id: string }) {
     () => api.runs(new URLSearchParams({ deployment: props.id, limit: "50" }).toString()),
     [props.id],
   );
-  useRefresh([upcoming, recent]);
+  // Its `deployment:<id>` limits (one per key value when keyed), holders and waiters live.
+  const limits = useAsync(() => api.concurrencyLimits(), []);
+  useRefresh([upcoming, recent, limits]);
   const [custom, setCustom] = useState(false);
   const reloadAll = () => {
     deployment.reload();
     upcoming.reload();
     recent.reload();
+    limits.reload();
   };
+  const mine = limits.data?.limits.filter((l) => isLimitOfDeployment(l.name, props.id));
   const d = deployment.data;
   return (
     <div class="page">
@@ -163,6 +169,15 @@ export function DeploymentPage(props: { id: string }) {
               <Card title="Details">
                 <Details deployment={d} />
               </Card>
+              <Card title="Concurrency" class="deployment-concurrency">
+                <DeploymentConcurrency
+                  deployment={d}
+                  onChanged={(next) => {
+                    deployment.set(next);
+                    limits.reload();
+                  }}
+                />
+              </Card>
               <Card title="Default parameters">
                 {Object.keys(d.parameters).length === 0 ? (
                   <p class="muted">None: the flow's own defaults apply.</p>
@@ -172,6 +187,19 @@ export function DeploymentPage(props: { id: string }) {
               </Card>
             </div>
           </div>
+          {((mine !== undefined && mine.length > 0) || limits.error !== undefined) && (
+            <Card
+              title="Concurrency slots"
+              class="deployment-slots"
+              actions={
+                <a class="button small" href={paths.concurrencyLimits()}>
+                  All limits
+                </a>
+              }
+            >
+              <DeploymentLimits limits={mine} error={limits.error} />
+            </Card>
+          )}
           <Card
             title={
               upcoming.data === undefined || upcoming.data.count <= SHOWN

@@ -10,6 +10,7 @@ import type { RunDetail } from "../api/types.ts";
 import { Card, ErrorBox, Json, Loading, StateBadge, Tags, useNow } from "../components/common.tsx";
 import { formatDuration, formatTime, isFinalType, runningTime } from "../lib/format.ts";
 import { paths } from "../lib/routes.ts";
+import { RunWaits, waitingLimit } from "../limits/waiting_for.tsx";
 import { GanttChart } from "../run/gantt.tsx";
 import { LogsPanel } from "../run/logs_panel.tsx";
 import { RunActions } from "../run/run_actions.tsx";
@@ -158,9 +159,10 @@ function Body(props: { live: LiveRun; run: RunDetail }) {
         <div class="spacer" />
         <RunActions run={run} onChanged={live.accept} />
       </header>
-      {run.state?.message !== undefined && !final && (
+      {run.state?.message !== undefined && !final && waitingLimit(run.state) === undefined && (
         <p class="state-message">{run.state.message}</p>
       )}
+      <RunWaits run={run} />
       {run.error !== null && (
         <div class="error-box" role="alert" data-testid="run-error">
           <strong>{run.error.name}</strong>: {run.error.message}

@@ -10,6 +10,7 @@ import type { StepDetail } from "../api/types.ts";
 import { Duration, StateBadge, When } from "../components/common.tsx";
 import { formatTime } from "../lib/format.ts";
 import { paths } from "../lib/routes.ts";
+import { WaitingFor, waitingLimit } from "../limits/waiting_for.tsx";
 
 function Times(props: { step: StepDetail; now: number }) {
   const { step } = props;
@@ -66,6 +67,11 @@ export function TaskRunsTable(props: { steps: readonly StepDetail[]; now: number
               </td>
               <td data-col="state">
                 <StateBadge state={step.state} />
+                {step.endedAt === null && waitingLimit(step.state) !== undefined && (
+                  <div class="small waiting-cell">
+                    <WaitingFor state={step.state} />
+                  </div>
+                )}
               </td>
               <td class="mono" data-label="Attempts">
                 {step.attempts}
@@ -167,6 +173,11 @@ export function OtherStepsTable(props: { steps: readonly StepDetail[]; now: numb
               <td data-label="Kind">{step.kind}</td>
               <td data-col="state">
                 <StateBadge state={step.state} />
+                {step.endedAt === null && waitingLimit(step.state) !== undefined && (
+                  <div class="small waiting-cell">
+                    <WaitingFor state={step.state} />
+                  </div>
+                )}
                 {step.state.scheduledTime !== undefined && step.endedAt === null && (
                   <div class="muted small">
                     until <When at={step.state.scheduledTime} exact />
