@@ -212,3 +212,55 @@ describe("keyed flow limits", () => {
     expect((await limitView("flow:customer-sync:acme"))?.slotsHeld).toBe(0);
   });
 });
+
+describe("deployment limits", () => {
+  async function deploymentOf(collisionStrategy: string): Promise<{ id: string }> {
+    const res = await post("/api/deployments", {
+      flowName: "approval",
+      name: `limited-${crypto.randomUUID().slice(0, 8)}`,
+      concurrencyLimit: 1,
+      collisionStrategy,
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    return json<{ id: string }>(res);
+  }
+
+  async function runOf(deploymentId: string): Promise<Run> {
+    const res = await post(`/api/deployments/${deploymentId}/runs`, {});
+    expect(res.status, await res.clone().text()).toBe(201);
+    return drive((await json<Run>(res)).id);
+  }
+
+  it("CANCEL_NEW cancels a run that finds its deployment's slot taken, naming the limit", async () => {
+    const deployment = await deploymentOf("CANCEL_NEW");
+    const first = await runOf(deployment.id);
+    expect(first.state.name).toBe("Suspended");
+    const second = await runOf(deployment.id);
+    expect(second.state.name).toBe("Cancelled");
+    expect(second.state.message).toContain(`deployment:${deployment.id}`);
+    expect(await leaseRows(second.id)).toBe(0);
+    await post(`/api/runs/${first.id}/events/approved`, { payload: { by: "ana" } });
+    expect((await drive(first.id)).state.name).toBe("Completed");
+    expect((await limitView(`deployment:${deployment.id}`))?.slotsHeld).toBe(0);
+  });
+
+  it("ENQUEUE makes the next run wait as AwaitingConcurrencySlot and start when the first ends", async () => {
+    const deployment = await deploymentOf("ENQUEUE");
+    const first = await runOf(deployment.id);
+    const second = await runOf(deployment.id);
+    expect(second.state.name).toBe("AwaitingConcurrencySlot");
+    expect(second.state.message).toBe(
+      `Waiting for concurrency limit 'deployment:${deployment.id}' (1/1 slots held)`,
+    );
+    await post(`/api/runs/${first.id}/events/approved`, { payload: { by: "ana" } });
+    await drive(first.id);
+    await until("the second run starts and waits for its event", async () =>
+      (await getRun(second.id)).state.name === "Suspended" ? true : undefined,
+    );
+    await post(`/api/runs/${second.id}/events/approved`, { payload: { by: "bo" } });
+    await until("the second run completes", async () => {
+      await drive(second.id);
+      return (await getRun(second.id)).state.name === "Completed" ? true : undefined;
+    });
+  });
+});
