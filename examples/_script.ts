@@ -6,6 +6,7 @@
  * @module
  */
 
+import { envVar } from "../client/env.ts";
 import { asyncLocalStorageAttribution } from "../hosts/async_local_storage.ts";
 import { type AnyFlow, FlowRunError, setConsoleAttribution } from "../runtime/host.ts";
 
@@ -153,7 +154,9 @@ function typeName(prop: Record<string, unknown>): string {
 /**
  * Runs a flow with parameters from the command line, printing Prefect-style log lines; sets
  * a failing exit code when the run does not complete. With `--help` it prints
- * {@link scriptUsage} and runs nothing.
+ * {@link scriptUsage} and runs nothing. With `WEIR_API_URL` set (and `WEIR_API_TOKEN` when the
+ * server has one) the run is recorded on that server, as Prefect does with `PREFECT_API_URL`:
+ * it executes here, its journal and logs go to the server, and its page's URL is printed.
  *
  * @example
  * ```ts
@@ -171,11 +174,17 @@ export async function runAsScript(
   }
   setConsoleAttribution(asyncLocalStorageAttribution());
   const { readFileSync } = await import("node:fs");
+  const params = { ...defaults, ...parseParams(args, (path) => readFileSync(path, "utf8")) };
   try {
-    const result = await flow.run({
-      ...defaults,
-      ...parseParams(args, (path) => readFileSync(path, "utf8")),
-    });
+    let result: unknown;
+    if (envVar("WEIR_API_URL") === undefined) result = await flow.run(params);
+    else {
+      // Loaded only when asked for: a script without a server never loads the remote host.
+      const { startOnServer } = await import("../hosts/remote/mod.ts");
+      const run = await startOnServer(flow, params);
+      console.log(`View the run at ${run.url}`);
+      result = await run.result();
+    }
     console.log(JSON.stringify(result, null, 2));
   } catch (error) {
     if (!(error instanceof FlowRunError)) throw error;

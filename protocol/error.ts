@@ -19,6 +19,8 @@ export type ApiErrorCode =
   | "unauthorized"
   | "not_found"
   | "conflict"
+  | "lease_held"
+  | "lease_lost"
   | "payload_too_large"
   | "invalid_parameters"
   | "invalid_value"

@@ -6,7 +6,10 @@
 // - client/ imports only client/ and protocol/ files, and from protocol/ only types, or
 //   protocol/live_protocol.ts (no imports of its own), so the client carries no zod; no
 //   platform modules (node:*, cloudflare:*), so it runs on Node, Deno, browsers and Workers;
-// - cli/ imports client/, protocol/ and cli/ files and packages, never worker/ or ui/.
+// - cli/ imports client/, protocol/ and cli/ files and packages, never worker/ or ui/;
+// - hosts/remote/ (a runtime host over the API: runs executed in any process, issue 11) imports
+//   only runtime/, protocol/, client/ and its own files and no package at all (no node:*), so
+//   it runs on Node, Deno and browsers; the pull worker and scripts import it, not the reverse.
 // Imports of files must be relative and name a .ts file. Uses the TypeScript parser.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -31,6 +34,10 @@ const RULES = {
   cli: {
     dirs: ["cli", "client", "protocol", "scripts"],
     packages: (s) => !s.startsWith("cloudflare:"),
+  },
+  "hosts/remote": {
+    dirs: ["hosts/remote", "runtime", "protocol", "client"],
+    packages: () => false,
   },
 };
 
@@ -115,4 +122,4 @@ if (problems.length > 0) {
   console.error(`check-layer-imports: ${problems.length} problem(s):\n${problems.join("\n")}`);
   process.exit(1);
 }
-console.log("check-layer-imports: protocol/, client/ and cli/ import only downward");
+console.log("check-layer-imports: protocol/, client/, cli/ and hosts/remote/ import only downward");

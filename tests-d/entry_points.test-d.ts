@@ -6,6 +6,7 @@ import { expectTypeOf } from "vitest";
 import * as weir from "weir";
 import { type RunDetail, type WeirApiError, WeirClient } from "weir/client";
 import { flow, InMemoryJournal, inProcessSubflows, RunLifecycle, resolveHost } from "weir/host";
+import { LeaseLostError, runOnServer } from "weir/remote";
 import { FakeClock, journalContract } from "weir/testing";
 
 // @ts-expect-error: the engine is not for flow authors; it is in weir/host.
@@ -28,3 +29,9 @@ expectTypeOf(journalContract[0]?.name).toEqualTypeOf<string | undefined>();
 const client = new WeirClient({ baseUrl: "http://127.0.0.1:8787" });
 expectTypeOf(client.getRun("id")).toEqualTypeOf<Promise<RunDetail>>();
 expectTypeOf<WeirApiError["field"]>().toEqualTypeOf<string | undefined>();
+
+// `weir/remote`: a flow run here, recorded on a server; the result keeps its type.
+expectTypeOf(runOnServer(x, undefined, { url: "http://127.0.0.1:8787" })).toEqualTypeOf<
+  Promise<number>
+>();
+expectTypeOf(new LeaseLostError("run-1", 1)).toExtend<Error>();

@@ -9,12 +9,14 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { MISSED_AFTER_MS } from "../protocol/deployment.ts";
+import type { LeaseState, RemoteRunStarted, RunLease } from "../protocol/remote_run.ts";
 import {
   Cancelling,
   encode,
   foldJournal,
   type JournalEntry,
   type LogLevelName,
+  type LogRecord,
   Retrying,
   runCreation,
 } from "../runtime/host.ts";
@@ -25,6 +27,7 @@ import { RunLeases } from "./limits/leases.ts";
 import { releaseAll } from "./limits/run_port.ts";
 import { LiveFeed } from "./live_feed.ts";
 import type { FlowRegistry } from "./registry.ts";
+import { type RemoteAnswer, RemoteRun, type StartRemoteRequest } from "./remote_run.ts";
 import {
   type ChildStatus,
   type CreateRunRequest,
@@ -71,6 +74,8 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
   #alarm!: RunAlarm;
   #driver!: RunDriver;
   #leases!: RunLeases;
+  /** A run executed outside the Worker: never driven here (see remote_run.ts). */
+  #remote!: RemoteRun;
   readonly #feed: LiveFeed;
   /** A scheduled run's start is being decided (Late, catch-up): it may not be discarded. */
   #starting = false;
@@ -111,6 +116,14 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
       logs: this.#logs,
       alarm: this.#alarm,
       flow: (name) => this.registry.get(name),
+    });
+    this.#remote = new RemoteRun({
+      storage: ctx.storage,
+      meta: this.#meta,
+      journal: this.#journal,
+      logs: this.#logs,
+      forget: () => this.#outbox.forget(),
+      deliver: () => this.#deliverIndex(),
     });
   }
 
@@ -208,6 +221,37 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
     return this.childStatus();
   }
 
+  // ——— Remote runs (executed outside the Worker; see remote_run.ts) ———
+
+  /** Creates a remote run from its creation entries and gives `holder` its lease. */
+  startRemote(request: StartRemoteRequest): Promise<RemoteAnswer<RemoteRunStarted>> {
+    return this.#remote.start(request);
+  }
+
+  claimLease(holder: string, ttlMs?: number): RemoteAnswer<RunLease> {
+    return this.#remote.claim(holder, ttlMs);
+  }
+
+  renewLease(epoch: number, ttlMs?: number): RemoteAnswer<LeaseState> {
+    return this.#remote.renew(epoch, ttlMs);
+  }
+
+  releaseLease(epoch: number): RemoteAnswer<{ released: boolean }> {
+    return this.#remote.release(epoch);
+  }
+
+  appendRemote(
+    epoch: number,
+    entries: readonly JournalEntry[],
+    logs?: readonly LogRecord[],
+  ): Promise<RemoteAnswer<LeaseState>> {
+    return this.#remote.append(epoch, entries, logs);
+  }
+
+  journalEntries(): JournalEntry[] | undefined {
+    return this.#remote.entries();
+  }
+
   /** The run's outcome if it has finished. */
   childStatus(): ChildStatus {
     const runId = this.#meta.get("run_id");
@@ -271,6 +315,11 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
   async retry(): Promise<RunChange> {
     const runId = this.#meta.get("run_id");
     if (runId === undefined) return notFound();
+    if (this.#remote.active) {
+      return conflict(
+        `Run '${runId}' executes outside this Worker; the process that runs it retries it`,
+      );
+    }
     const record = foldJournal(this.#journal.read(runId));
     const type = record.state?.type;
     const retryable = type === "FAILED" || type === "CANCELLED" || type === "CRASHED";
@@ -326,7 +375,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
    * minute. Answers whether it was woken.
    */
   async poke(): Promise<boolean> {
-    if (this.#meta.get("run_id") === undefined) return false;
+    if (this.#meta.get("run_id") === undefined || this.#remote.active) return false;
     const at = await this.ctx.storage.getAlarm();
     const now = Date.now();
     if (at !== null && at > now - POKE_OVERDUE_MS) return false;
@@ -498,6 +547,8 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
     this.#alarm.fired();
     const runId = this.#meta.get("run_id");
     if (runId === undefined) return;
+    // A remote run is executed by its lease holder: its alarm only delivers the outbox.
+    if (this.#remote.active) return this.#flushAndRearm();
     if (this.#driver.executing) {
       // The watchdog of a run that is executing right here: the run is alive, so only push
       // the watchdog on. This is its heartbeat (one alarm per WATCHDOG_MS of execution).
@@ -544,6 +595,8 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
 
   /** Makes the run due at `at` and arms the alarm no later than that. */
   async #arm(at: number): Promise<void> {
+    // Nothing to wake in a remote run: what was journaled reaches the index and its holder.
+    if (this.#remote.active) return this.#deliverIndex();
     // A wake-up that arrives mid-execution must not be overwritten when that execution ends.
     this.#driver.wakeAgain();
     this.#meta.set("wake_at", String(at));
@@ -553,6 +606,7 @@ export abstract class FlowRunObject extends DurableObject<WeirEnv> implements Se
   // ——— Journal side effects: outbox and live feed ———
 
   #onAppend(runId: string, entries: readonly JournalEntry[], firstSeq: number): void {
+    this.#remote.noteAppended(entries);
     if (this.#feed.watched) {
       this.#feed.send({ type: "journal", runId, entries });
       // The engine's lines for these entries, which are rendered rather than stored.

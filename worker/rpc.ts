@@ -6,9 +6,17 @@
  * @module
  */
 
-import type { ChildRunOutcome, LogLevelName, RunSlot } from "../runtime/host.ts";
+import type { LeaseState, RemoteRunStarted, RunLease } from "../protocol/remote_run.ts";
+import type {
+  ChildRunOutcome,
+  JournalEntry,
+  LogLevelName,
+  LogRecord,
+  RunSlot,
+} from "../runtime/host.ts";
 import type { LogLine } from "./api/run_json.ts";
 import type { WeirEnv } from "./env.ts";
+import type { RemoteAnswer, StartRemoteRequest } from "./remote_run.ts";
 import type { RunDetail, RunGraph } from "./run_detail.ts";
 import type { StartMode } from "./start_options.ts";
 
@@ -80,6 +88,25 @@ export interface FlowRunRpc {
   slotGranted(leaseId: string): Promise<boolean>;
   /** Whether the run still holds lease `leaseId` (asked by the limit when the lease expires). */
   confirmLease(leaseId: string): Promise<boolean>;
+  /**
+   * Remote runs (executed outside the Worker; see worker/remote_run.ts): creates one from its
+   * creation entries with `holder` holding its lease at epoch 1 (idempotent for that holder).
+   */
+  startRemote(request: StartRemoteRequest): Promise<RemoteAnswer<RemoteRunStarted>>;
+  /** Takes a remote run's lease if it is free or expired (epoch + 1). */
+  claimLease(holder: string, ttlMs?: number): Promise<RemoteAnswer<RunLease>>;
+  /** Extends the lease of `epoch`; `lease_lost` once it is stale or expired. */
+  renewLease(epoch: number, ttlMs?: number): Promise<RemoteAnswer<LeaseState>>;
+  /** Gives the lease of `epoch` back (answers `released: false` when it was already lost). */
+  releaseLease(epoch: number): Promise<RemoteAnswer<{ released: boolean }>>;
+  /** Appends entries and log lines atomically under the lease of `epoch`, extending it. */
+  appendRemote(
+    epoch: number,
+    entries: readonly JournalEntry[],
+    logs?: readonly LogRecord[],
+  ): Promise<RemoteAnswer<LeaseState>>;
+  /** The run's journal (any run), or `undefined` when the object holds no run. */
+  journalEntries(): Promise<JournalEntry[] | undefined>;
   fetch(request: Request): Promise<Response>;
 }
 

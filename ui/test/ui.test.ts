@@ -277,9 +277,12 @@ describe("the runs list", () => {
     await finishedRun("cat-fact", { url: facts.url });
     await finishedRun("cat-fact", { url: facts.url });
     facts.mode = "ok";
-    const all = await worker.api<{ count: number }>("/api/runs");
-    const failed = await worker.api<{ count: number }>("/api/runs?state=FAILED");
-    assert.ok(failed.count >= 2 && all.count > failed.count);
+    // The run's object answers finished a moment before its index row says so: wait for the row.
+    const { all, failed } = await waitFor("the index to list both failed runs", async () => {
+      const all = await worker.api<{ count: number }>("/api/runs");
+      const failed = await worker.api<{ count: number }>("/api/runs?state=FAILED");
+      return failed.count >= 2 && all.count > failed.count ? { all, failed } : undefined;
+    });
 
     const page = await newPage(browser, errors);
     await page.goto(`${worker.url}/runs`);

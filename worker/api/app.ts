@@ -1,6 +1,6 @@
 /**
- * The Hono app behind /api: auth, body limits, JSON errors, the flow, run, deployment and
- * concurrency limit routes, and the OpenAPI document at /api/openapi.json.
+ * The Hono app behind /api: auth, body limits, JSON errors, the flow, run, remote-run,
+ * deployment and concurrency limit routes, and the OpenAPI document at /api/openapi.json.
  *
  * @module
  */
@@ -17,6 +17,7 @@ import { concurrencyRoutes } from "./routes_concurrency.ts";
 import { deploymentRoutes } from "./routes_deployments.ts";
 import { flowGraphRoutes } from "./routes_flow_graph.ts";
 import { flowRoutes } from "./routes_flows.ts";
+import { remoteRunRoutes } from "./routes_remote_runs.ts";
 import { runStatsRoutes } from "./routes_run_stats.ts";
 import { liveRoute, runRoutes } from "./routes_runs.ts";
 import { schedulePreviewRoutes } from "./routes_schedule_preview.ts";
@@ -116,6 +117,7 @@ export function createApi(registry: FlowRegistry): OpenAPIHono<{ Bindings: WeirE
   runStatsRoutes(app); // before runRoutes: /api/runs/{id} would take /api/runs/stats
   runRoutes(app);
   liveRoute(app);
+  remoteRunRoutes(app);
   schedulerRoutes(app, registry);
   schedulePreviewRoutes(app);
   deploymentRoutes(app, registry);

@@ -15,6 +15,10 @@ export const ErrorCode = {
   UNAUTHORIZED: "unauthorized",
   NOT_FOUND: "not_found",
   CONFLICT: "conflict",
+  /** A remote run's lease is held by another process (protocol/remote_run.ts). */
+  LEASE_HELD: "lease_held",
+  /** A write carried a remote run's lease that is stale or expired. */
+  LEASE_LOST: "lease_lost",
   TOO_LARGE: "payload_too_large",
   INVALID_PARAMETERS: "invalid_parameters",
   INVALID_VALUE: "invalid_value",
@@ -28,6 +32,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  lease_held: 409,
+  lease_lost: 409,
   payload_too_large: 413,
   invalid_parameters: 422,
   invalid_value: 422,

@@ -26,7 +26,11 @@ export type MetaKey =
   /** Journal entries up to this number have their engine lines stored (schema v3). */
   | "engine_lines_after"
   /** The newest version of the run's index row that D1 has confirmed (see run_outbox.ts). */
-  | "indexed_version";
+  | "indexed_version"
+  /** `remote` for a run executed outside the Worker (worker/remote_run.ts); absent otherwise. */
+  | "executor"
+  /** A remote run's lease (holder, epoch, expiry) as JSON (worker/remote_run.ts). */
+  | "lease";
 
 /**
  * The meta table, read once per wake and then kept in memory: the object is its only writer.

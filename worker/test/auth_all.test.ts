@@ -101,6 +101,7 @@ function requestFor(doc: OpenApiDocument, op: Op, runId: string) {
     else if (p.name === "flow") values.flow = "sum";
     else if (p.name === "deployment") values.deployment = "code-sum";
     else if (p.name === "scheduleId") values.scheduleId = runId;
+    else if (p.name === "key") values.key = "auth-all-key";
     else
       throw new Error(`${op.id}: no value for path parameter '${p.name}'; teach auth_all.test.ts`);
   }

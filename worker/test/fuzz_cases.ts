@@ -119,6 +119,7 @@ function knownPathValues(world: FuzzWorld, op: Op, name: string): string[] {
   if (name === "name" && op.path.startsWith("/api/concurrency-limits/"))
     return [...world.limits, "no-such-limit", "deployment:0b7a2c1e"];
   if (name === "name") return ["approved", "go", "other"];
+  if (name === "key") return ["fetch-fact/3f2a", "run-1/result", "no-such-key"];
   return ["x"];
 }
 

@@ -34,6 +34,8 @@
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { runCreation } from "../../runtime/host.ts";
+import { flow, sleep } from "../../runtime/mod.ts";
 import { runIdFor } from "../api/run_ids.ts";
 import {
   expectErrorBody,
@@ -50,6 +52,12 @@ import { alarmOf, fireAlarm, testEnv, UNKNOWN_RUN, useFakeTime } from "./helpers
 import { expectConforms, operationsOf, servedDocument, toJsonText } from "./openapi.ts";
 
 useFakeTime();
+
+/** A flow the Worker does not know, for a remote run (its code lives with its process). */
+const remoteFlow = flow({ name: "fuzz-remote" }, async function* (_params: Record<string, never>) {
+  yield* sleep("1s");
+  return null;
+});
 
 const settings = (import.meta as unknown as { env?: Record<string, string | undefined> }).env ?? {};
 /** Cases per operation (VITE_WEIR_FUZZ_RUNS overrides). */
@@ -73,12 +81,22 @@ async function world(): Promise<FuzzWorld> {
   const failed = await settleRun((await newRun("failing", { parameters: { fail: true } })).id);
   const sleeping = await settleRun((await newRun("sleepy")).id);
   const later = await newRun("sum", { scheduledAt: Date.now() + 3_600_000 });
+  // A run executed elsewhere, holding a live lease at epoch 1 (the lease and journal routes).
+  const remoteId = crypto.randomUUID();
+  const remote = await sendJson("/api/remote-runs", {
+    runId: remoteId,
+    flowName: remoteFlow.flowName,
+    holder: "fuzz",
+    ttlMs: 600_000,
+    entries: runCreation(remoteFlow, remoteId, { params: {} }, Date.now()).entries,
+  });
+  expect(remote.status, await remote.text()).toBe(201);
   // A limit for the {name} routes of /api/concurrency-limits (a 409 when it already exists).
   await (await sendJson("/api/concurrency-limits", { name: "fuzz-db", limit: 2 })).text();
   return {
     doc,
     flows,
-    runIds: [waiting.id, done.id, failed.id, sleeping.id, later.id],
+    runIds: [waiting.id, done.id, failed.id, sleeping.id, later.id, remoteId],
     limits: ["fuzz-db"],
   };
 }
