@@ -42,6 +42,7 @@ import { migrate } from "../../worker/storage/schema.ts";
 import { SqlJournal } from "../../worker/storage/sql_journal.ts";
 import { type BenchFloor, type BenchRun, limitFlows, limitsRoute } from "./limits_app.ts";
 import { limitShapedSql, timeRelays } from "./limits_floor.ts";
+import { remoteSeq } from "./remote_flow.ts";
 
 /** What the bench measures: N steps in sequence, or N steps in one parallel group. */
 type Shape = "seq" | "par";
@@ -84,7 +85,7 @@ export const benchPar = flow({ name: "bench-par" }, async function* ({ n }: { n:
   return results.length;
 });
 
-const weir = createWeirWorker({ flows: [benchSeq, benchPar, ...limitFlows] });
+const weir = createWeirWorker({ flows: [benchSeq, benchPar, ...limitFlows, remoteSeq] });
 
 /** What the bench asks a Weir run object: create the run, answer when it has finished. */
 interface BenchRunRpc {
