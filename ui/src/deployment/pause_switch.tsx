@@ -6,9 +6,9 @@
  * @module
  */
 
-import { useState } from "preact/hooks";
-import { api, errorMessage } from "../api/client.ts";
+import { api } from "../api/client.ts";
 import type { Deployment } from "../api/types.ts";
+import { ApiSwitch } from "../components/api_switch.tsx";
 
 /**
  * The switch, with the deployment's state in words and the API's message if it refuses.
@@ -20,53 +20,19 @@ import type { Deployment } from "../api/types.ts";
  */
 export function PauseSwitch(props: { deployment: Deployment; onChanged(next: Deployment): void }) {
   const d = props.deployment;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  async function toggle(event: Event) {
-    // The checkbox shows what the API says, not the click: put it back until it answers.
-    (event.currentTarget as HTMLInputElement).checked = !d.paused;
-    setBusy(true);
-    setError(undefined);
-    try {
-      props.onChanged(
-        d.paused ? await api.resumeDeployment(d.id) : await api.pauseDeployment(d.id),
-      );
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
   return (
-    <span class="switch-wrap">
-      <label
-        class="switch"
-        title={
-          d.paused
-            ? "Paused: its schedules create no runs. Switch on to schedule again from now."
-            : "Active: its schedules create runs. Switch off to pause it and remove its scheduled runs."
-        }
-      >
-        <input
-          type="checkbox"
-          role="switch"
-          name="active"
-          checked={!d.paused}
-          aria-checked={!d.paused}
-          disabled={busy}
-          aria-label={`Schedules of ${d.flowName}/${d.name} active`}
-          onChange={toggle}
-        />
-        <span class="switch-track" aria-hidden="true" />
-        <span class="switch-text" data-testid="paused-state">
-          {d.paused ? "Paused" : "Active"}
-        </span>
-      </label>
-      {error !== undefined && (
-        <span class="error-text" role="alert">
-          {errorMessage(error)}
-        </span>
-      )}
-    </span>
+    <ApiSwitch
+      on={!d.paused}
+      label={`Schedules of ${d.flowName}/${d.name} active`}
+      text={d.paused ? "Paused" : "Active"}
+      title={
+        d.paused
+          ? "Paused: its schedules create no runs. Switch on to schedule again from now."
+          : "Active: its schedules create runs. Switch off to pause it and remove its scheduled runs."
+      }
+      testId="paused-state"
+      flip={() => (d.paused ? api.resumeDeployment(d.id) : api.pauseDeployment(d.id))}
+      onChanged={props.onChanged}
+    />
   );
 }

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { useState } from "preact/hooks";
-import { api, errorMessage } from "../api/client.ts";
+import { api } from "../api/client.ts";
 import type { ConcurrencyLimit } from "../api/types.ts";
+import { ApiSwitch } from "../components/api_switch.tsx";
 
 /**
  * The switch, with the API's message if it refuses.
@@ -22,51 +22,19 @@ export function ActiveSwitch(props: {
   onChanged(next: ConcurrencyLimit): void;
 }) {
   const l = props.limit;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  async function toggle(event: Event) {
-    // The checkbox shows what the API says, not the click: put it back until it answers.
-    (event.currentTarget as HTMLInputElement).checked = l.active;
-    setBusy(true);
-    setError(undefined);
-    try {
-      props.onChanged(await api.updateConcurrencyLimit(l.name, { active: !l.active }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
   return (
-    <span class="switch-wrap">
-      <label
-        class="switch"
-        title={
-          l.active
-            ? "Active: runs and task runs wait for its slots. Switch off to let everything through."
-            : "Inactive: nothing waits for it. Switch on to enforce it."
-        }
-      >
-        <input
-          type="checkbox"
-          role="switch"
-          name="active"
-          checked={l.active}
-          aria-checked={l.active}
-          disabled={busy}
-          aria-label={`Limit ${l.name} active`}
-          onChange={toggle}
-        />
-        <span class="switch-track" aria-hidden="true" />
-        <span class="switch-text" data-testid="active-state">
-          {l.active ? "Active" : "Inactive"}
-        </span>
-      </label>
-      {error !== undefined && (
-        <span class="error-text" role="alert">
-          {errorMessage(error)}
-        </span>
-      )}
-    </span>
+    <ApiSwitch
+      on={l.active}
+      label={`Limit ${l.name} active`}
+      text={l.active ? "Active" : "Inactive"}
+      title={
+        l.active
+          ? "Active: runs and task runs wait for its slots. Switch off to let everything through."
+          : "Inactive: nothing waits for it. Switch on to enforce it."
+      }
+      testId="active-state"
+      flip={() => api.updateConcurrencyLimit(l.name, { active: !l.active })}
+      onChanged={props.onChanged}
+    />
   );
 }
