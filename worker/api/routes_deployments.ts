@@ -21,7 +21,12 @@ import {
   reviseDeployment,
   storedOr404,
 } from "../deployments/operations.ts";
-import { getDeploymentByName, listDeployments, toDeployment } from "../deployments/store.ts";
+import {
+  deploymentFields,
+  getDeploymentByName,
+  listDeployments,
+  toDeployment,
+} from "../deployments/store.ts";
 import type { WeirEnv } from "../env.ts";
 import type { FlowRegistry } from "../registry.ts";
 import { DeploymentIdParam, deploymentResponse, limitPatch, wire } from "./deployment_params.ts";
@@ -116,25 +121,7 @@ export function deploymentRoutes(app: App, registry: FlowRegistry): void {
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const created = await createDeployment(
-        c.env,
-        registry,
-        {
-          flowName: body.flowName,
-          name: body.name,
-          description: body.description ?? null,
-          version: body.version ?? null,
-          tags: body.tags,
-          parameters: body.parameters,
-          schedules: body.schedules,
-          paused: body.paused,
-          catchUp: body.catchUp,
-          concurrencyLimit: body.concurrencyLimit,
-          collisionStrategy: body.collisionStrategy,
-          concurrencyKey: body.concurrencyKey,
-        },
-        Date.now(),
-      );
+      const created = await createDeployment(c.env, registry, deploymentFields(body), Date.now());
       return c.json(wire(created), 201);
     },
   );

@@ -21,7 +21,12 @@ import type { WeirEnv } from "../env.ts";
 import type { FlowRegistry } from "../registry.ts";
 import { commitRevision, planRevision, removeDeployment, type ScheduleIdFor } from "./changes.ts";
 import { syncDeploymentLimits } from "./limit_sync.ts";
-import { type DeploymentFields, readDeploymentByName, readDeployments } from "./store.ts";
+import {
+  type DeploymentFields,
+  deploymentFields,
+  readDeploymentByName,
+  readDeployments,
+} from "./store.ts";
 import { defaultsProblem, defaultsProblemSync, schedulesProblem } from "./validate.ts";
 
 /** The `weir_meta` key holding the hash of the code deployments last applied. */
@@ -136,20 +141,7 @@ export function checkCodeDeployments(
     return {
       flow,
       checkDefaultsWhenApplied: defaults === "async",
-      fields: {
-        flowName: body.flowName,
-        name: body.name,
-        description: body.description ?? null,
-        version: body.version ?? null,
-        tags: body.tags,
-        parameters: body.parameters,
-        schedules: body.schedules,
-        paused: body.paused,
-        catchUp: body.catchUp,
-        concurrencyLimit: body.concurrencyLimit,
-        collisionStrategy: body.collisionStrategy,
-        concurrencyKey: body.concurrencyKey,
-      },
+      fields: deploymentFields(body),
     };
   });
 }

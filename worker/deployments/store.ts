@@ -7,9 +7,11 @@
  * @module
  */
 
+import type { z } from "@hono/zod-openapi";
 import type { CollisionStrategy } from "../../protocol/concurrency.ts";
 import type {
   CatchUpPolicy,
+  CreateDeploymentBody,
   Deployment,
   DeploymentSchedule,
   ScheduleSpec,
@@ -76,6 +78,32 @@ export interface DeploymentFields {
   readonly concurrencyLimit: number | null;
   readonly collisionStrategy: CollisionStrategy;
   readonly concurrencyKey: string | null;
+}
+
+/**
+ * A deployment's fields from a validated create body (POST /api/deployments, or a deployment
+ * declared in code), with the optional texts as null.
+ *
+ * @example
+ * ```ts
+ * const fields = deploymentFields(CreateDeploymentBody.parse(json));
+ * ```
+ */
+export function deploymentFields(body: z.output<typeof CreateDeploymentBody>): DeploymentFields {
+  return {
+    flowName: body.flowName,
+    name: body.name,
+    description: body.description ?? null,
+    version: body.version ?? null,
+    tags: body.tags,
+    parameters: body.parameters,
+    schedules: body.schedules,
+    paused: body.paused,
+    catchUp: body.catchUp,
+    concurrencyLimit: body.concurrencyLimit,
+    collisionStrategy: body.collisionStrategy,
+    concurrencyKey: body.concurrencyKey,
+  };
 }
 
 /**
